@@ -1,0 +1,147 @@
+// The native surface of persona-gen, typed by hand. Only lib/ talks to it; users get the
+// typed wrappers of lib/ (Model, VocabMatrix), never these handles.
+
+export interface NativeModelInfo {
+  vocabSize: number;
+  embeddingSize: number;
+  trainContextSize: number;
+  layers: number;
+  heads: number;
+  parameters: number;
+  sizeBytes: number;
+  description: string;
+  architecture?: string;
+  bos: number;
+  eos: number;
+  addBos: boolean;
+  chatTemplate: string | null;
+}
+
+export interface NativePersonalization {
+  matrix: NativeVocabMatrix;
+  user: Float32Array;
+  beta: number;
+  guardTopK?: number;
+  guardMinP?: number;
+}
+
+export interface NativeGenerateOptions {
+  contextSize?: number;
+  batchSize?: number;
+  threads?: number;
+  maxTokens?: number;
+  temperature?: number;
+  topK?: number;
+  topP?: number;
+  minP?: number;
+  repeatPenalty?: number;
+  repeatLastN?: number;
+  seed?: number;
+  stop?: string[];
+  personalization?: NativePersonalization;
+}
+
+export type NativeStopReason = 'eos' | 'maxTokens' | 'stop' | 'abort' | 'contextFull';
+
+export interface NativeGenerateResult {
+  text: string;
+  tokens: Int32Array;
+  stopReason: NativeStopReason;
+  promptTokens: number;
+  promptMs: number;
+  decodeMs: number;
+}
+
+export interface NativeGeneration {
+  promise: Promise<NativeGenerateResult>;
+  abort(): void;
+}
+
+export interface NativeEmbeddingRows {
+  data: Float32Array;
+  rows: number;
+  dims: number;
+  type: string;
+}
+
+export interface NativeChatMessage {
+  role: string;
+  content: string;
+}
+
+export interface NativeModel {
+  info(): NativeModelInfo;
+  tokenize(text: string, addSpecial: boolean, parseSpecial: boolean): Int32Array;
+  detokenize(tokens: Int32Array, removeSpecial: boolean, unparseSpecial: boolean): string;
+  tokenPieces(): string[];
+  tokenAttributes(): Uint32Array;
+  applyChatTemplate(messages: NativeChatMessage[], addAssistant: boolean, template?: string): string | null;
+  tokenEmbeddingRows(): Promise<NativeEmbeddingRows>;
+  generate(prompt: Int32Array, options: NativeGenerateOptions, onText?: (text: string) => void): NativeGeneration;
+  dispose(): void;
+}
+
+export interface NativeModelConstructor {
+  load(path: string, options: { gpuLayers?: number; useMmap?: boolean }): Promise<NativeModel>;
+}
+
+export type NativeKernelImpl = 'auto' | 'scalar' | 'simd' | 'avx2' | 'avx512' | 'neon';
+
+export interface NativeVocabMatrix {
+  readonly rows: number;
+  readonly dims: number;
+  readonly dtype: 'f32' | 'f16';
+  readonly zeroRows: number;
+  readonly byteSize: number;
+  toArray(): Float32Array;
+  dots(user: Float32Array, impl?: NativeKernelImpl): Float32Array;
+  dispose(): void;
+}
+
+export interface NativeVocabMatrixConstructor {
+  create(
+    data: Float32Array,
+    rows: number,
+    dims: number,
+    options: { center?: boolean; dtype?: 'f32' | 'f16' },
+  ): Promise<NativeVocabMatrix>;
+}
+
+export interface NativeSystemInfo {
+  llamaRelease: string;
+  llamaCommit: string;
+  llamaSystemInfo: string;
+  simdPath: 'avx512' | 'avx2' | 'neon' | 'scalar';
+  cpuFeatures: string;
+  /** SIMD paths of the bias kernel that this CPU can run, best first. */
+  simdPaths: Array<'avx512' | 'avx2' | 'neon'>;
+  hardwareThreads: number;
+  gpuOffload: boolean;
+  napiVersion: number;
+  portable: boolean;
+}
+
+export interface NativeTestHooks {
+  applyBias(
+    matrix: NativeVocabMatrix,
+    user: Float32Array,
+    config: { beta: number; guardTopK?: number; guardMinP?: number },
+    ids: Int32Array,
+    logits: Float32Array,
+    how?: { viaClone?: boolean; viaChain?: boolean },
+  ): Float32Array;
+}
+
+export interface NativeAddon {
+  AddonModel: NativeModelConstructor;
+  AddonVocabMatrix: NativeVocabMatrixConstructor;
+  systemInfo(): NativeSystemInfo;
+  testing: NativeTestHooks;
+}
+
+/** The package root (the folder holding package.json). */
+export declare const packageRoot: string;
+/** The places the loader tries, in order, for this platform. */
+export declare function candidatePaths(): string[];
+/** Loads (once) and returns the native addon. */
+export declare function loadNativeAddon(): NativeAddon;

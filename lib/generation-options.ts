@@ -1,0 +1,167 @@
+/**
+ * Generation options and results, and the checks that turn user options into the native
+ * call's options.
+ * @module
+ */
+import type { NativeGenerateOptions, NativeGenerateResult, NativeStopReason } from '../bindings/index.js';
+import { checkNumber, expectType, toFiniteFloat32 } from './errors.js';
+import { VocabMatrix, nativeMatrixOf } from './vocab-matrix.js';
+
+/** Personalization: add `beta * dot(matrix[v], user)` to the logit of each candidate token v. */
+export interface PersonalizationOptions {
+  /** V x d token vectors; V must equal the model's vocabulary size. */
+  matrix: VocabMatrix;
+  /** The user vector (d values, finite; L2-normalized before use; all zeros means no bias). */
+  user: Float32Array | ArrayLike<number>;
+  /** Bias strength (finite; 0 gives exactly the unpersonalized tokens). */
+  beta: number;
+  /** Only the top-k candidates by unbiased logit receive the bias (0 or absent: no limit). */
+  guardTopK?: number;
+  /** Only candidates with p >= guardMinP * p_max under the unbiased logits receive the bias. */
+  guardMinP?: number;
+}
+
+/** Options of `model.generate()` and `model.stream()`. */
+export interface GenerateOptions {
+  /** Most new tokens to generate. Default 256. */
+  maxTokens?: number;
+  /** Sampling temperature; 0 (the default) is greedy decoding. */
+  temperature?: number;
+  /** Top-k truncation when sampling (0 = off). Default 40. */
+  topK?: number;
+  /** Nucleus (top-p) truncation when sampling (1 = off). Default 0.95. */
+  topP?: number;
+  /** Min-p truncation when sampling (0 = off). Default 0.05. */
+  minP?: number;
+  /** Repetition penalty (1 = off, the default). */
+  repeatPenalty?: number;
+  /** How many recent tokens the repetition penalty looks at. Default 64. */
+  repeatLastN?: number;
+  /** Seed of the sampler (integer in [0, 2^32 - 2]); same seed and options give the same tokens. Random if absent. */
+  seed?: number;
+  /** Generation stops before the first occurrence of any of these strings (not included in the text). */
+  stop?: string[];
+  /** Aborts the generation: the promise rejects with the signal's reason. */
+  signal?: AbortSignal;
+  /** With `signal`: resolve with the text so far (stopReason 'abort') instead of rejecting. */
+  stopOnAbortSignal?: boolean;
+  /** The personalization bias; absent means none. */
+  personalization?: PersonalizationOptions;
+  /** The prompt is a chat message: wrap it in the model's chat template when it has one. Default false. */
+  chat?: boolean;
+}
+
+/** Why a generation ended. */
+export type StopReason = NativeStopReason;
+
+/** Speed figures of one generation. */
+export interface GenerationTimings {
+  /** Milliseconds spent on the prompt. */
+  promptMs: number;
+  /** Milliseconds spent generating (sampling and decoding). */
+  decodeMs: number;
+  /** Prompt tokens per second. */
+  promptTokensPerSecond: number;
+  /** Generated tokens per second. */
+  decodeTokensPerSecond: number;
+}
+
+/** The result of `model.generate()`. */
+export interface GenerationResult {
+  /** The generated text (stop strings cut off). */
+  text: string;
+  /** The generated token ids. */
+  tokens: Int32Array;
+  /** Why generation ended. */
+  stopReason: StopReason;
+  /** Number of prompt tokens. */
+  promptTokens: number;
+  /** Speed figures. */
+  timings: GenerationTimings;
+}
+
+/** Loader-level settings that every generation of a model uses. @internal */
+export interface ContextSettings {
+  contextSize: number;
+  batchSize: number;
+  threads: number;
+}
+
+const MAX_SEED = 0xfffffffe;
+
+/** Validates user options and builds the native call's options. @internal */
+export function toNativeOptions(
+  options: GenerateOptions,
+  settings: ContextSettings,
+  vocabSize: number,
+): NativeGenerateOptions {
+  expectType(options !== null && typeof options === 'object', 'options must be an object');
+  const out: NativeGenerateOptions = {
+    contextSize: settings.contextSize,
+    batchSize: settings.batchSize,
+    threads: settings.threads,
+  };
+  out.maxTokens = checkNumber(options.maxTokens, 'options.maxTokens', 1, settings.contextSize, true);
+  out.temperature = checkNumber(options.temperature, 'options.temperature', 0, 100);
+  out.topK = checkNumber(options.topK, 'options.topK', 0, vocabSize, true);
+  out.topP = checkNumber(options.topP, 'options.topP', 0, 1);
+  out.minP = checkNumber(options.minP, 'options.minP', 0, 1);
+  out.repeatPenalty = checkNumber(options.repeatPenalty, 'options.repeatPenalty', 0.01, 100);
+  out.repeatLastN = checkNumber(options.repeatLastN, 'options.repeatLastN', 0, settings.contextSize, true);
+  out.seed = checkNumber(options.seed, 'options.seed', 0, MAX_SEED, true);
+  if (options.stop !== undefined) {
+    expectType(Array.isArray(options.stop), 'options.stop must be an array of strings');
+    options.stop.forEach((s, i) => {
+      expectType(typeof s === 'string', `options.stop[${i}] must be a string`);
+      if (s.length === 0) throw new RangeError(`options.stop[${i}] must not be empty`);
+    });
+    out.stop = [...options.stop];
+  }
+  if (options.signal !== undefined) {
+    expectType(options.signal instanceof AbortSignal, 'options.signal must be an AbortSignal');
+  }
+  const p = options.personalization;
+  if (p !== undefined) {
+    expectType(p !== null && typeof p === 'object', 'options.personalization must be an object');
+    const matrix = nativeMatrixOf(p.matrix, 'options.personalization.matrix');
+    if (matrix.rows !== vocabSize) {
+      throw new RangeError(
+        `options.personalization.matrix has ${matrix.rows} rows, but the model's vocabulary has ${vocabSize} tokens`,
+      );
+    }
+    expectType(p.user != null && typeof p.user.length === 'number', 'options.personalization.user must be a Float32Array');
+    const user = toFiniteFloat32(p.user, 'options.personalization.user');
+    if (user.length !== matrix.dims) {
+      throw new RangeError(
+        `options.personalization.user has ${user.length} values, but the matrix has ${matrix.dims} dims`,
+      );
+    }
+    expectType(typeof p.beta === 'number', 'options.personalization.beta must be a number');
+    const beta = checkNumber(p.beta, 'options.personalization.beta', -1e6, 1e6)!;
+    out.personalization = {
+      matrix,
+      user,
+      beta,
+      guardTopK: checkNumber(p.guardTopK, 'options.personalization.guardTopK', 0, vocabSize, true),
+      guardMinP: checkNumber(p.guardMinP, 'options.personalization.guardMinP', 0, 1),
+    };
+  }
+  return out;
+}
+
+/** Turns the native result into the public one. @internal */
+export function toResult(r: NativeGenerateResult): GenerationResult {
+  const perSecond = (n: number, ms: number) => (ms > 0 ? (n * 1000) / ms : 0);
+  return {
+    text: r.text,
+    tokens: r.tokens,
+    stopReason: r.stopReason,
+    promptTokens: r.promptTokens,
+    timings: {
+      promptMs: r.promptMs,
+      decodeMs: r.decodeMs,
+      promptTokensPerSecond: perSecond(r.promptTokens, r.promptMs),
+      decodeTokensPerSecond: perSecond(r.tokens.length, r.decodeMs),
+    },
+  };
+}

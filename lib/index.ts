@@ -1,0 +1,17 @@
+/**
+ * persona-gen: personalized text generation with a llama.cpp core.
+ * @module
+ */
+export { loadModel, defaultThreads, Model } from './model.js';
+export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, EmbeddingRows, ModelInfo } from './model.js';
+export { VocabMatrix } from './vocab-matrix.js';
+export type { VocabMatrixOptions, VocabMatrixDtype } from './vocab-matrix.js';
+export type {
+  GenerateOptions,
+  GenerationResult,
+  GenerationTimings,
+  PersonalizationOptions,
+  StopReason,
+} from './generation-options.js';
+export { systemInfo } from './system-info.js';
+export type { SystemInfo } from './system-info.js';

@@ -1,0 +1,337 @@
+/**
+ * Model: a GGUF language model loaded through llama.cpp, with its vocabulary, chat
+ * template, input embeddings, and (personalized) generation.
+ * @module
+ */
+import { createHash } from 'node:crypto';
+import { availableParallelism } from 'node:os';
+import type { NativeModel, NativeModelInfo } from '../bindings/index.js';
+import { DisposedError, checkNumber, expectType } from './errors.js';
+import {
+  type ContextSettings,
+  type GenerateOptions,
+  type GenerationResult,
+  toNativeOptions,
+  toResult,
+} from './generation-options.js';
+import { native } from './native.js';
+import { VocabMatrix, type VocabMatrixOptions } from './vocab-matrix.js';
+
+/** Options of {@link loadModel}. */
+export interface LoadModelOptions {
+  /** Context size (prompt + generated tokens) of each generation. Default 2048. */
+  contextSize?: number;
+  /** CPU threads per generation. Default: the machine's available parallelism. */
+  threads?: number;
+  /** Prompt tokens decoded per batch. Default 512 (at most contextSize). */
+  batchSize?: number;
+  /** Layers to offload to a GPU (needs a GPU build; -1 = all). Default 0. */
+  gpuLayers?: number;
+  /** Memory-map the file (default true). */
+  useMmap?: boolean;
+}
+
+/** What a token is, from llama.cpp's token attributes. */
+export type TokenKind = 'normal' | 'control' | 'byte' | 'unknown' | 'unused' | 'user-defined';
+
+/** A chat message for {@link Model.applyChatTemplate}. */
+export interface ChatMessage {
+  role: 'system' | 'user' | 'assistant' | (string & {});
+  content: string;
+}
+
+/** Options of {@link Model.tokenize}. */
+export interface TokenizeOptions {
+  /** Add the model's BOS/EOS tokens where it is configured to. Default false. */
+  addSpecial?: boolean;
+  /** Parse special-token text such as `<|im_start|>` into special tokens. Default false. */
+  parseSpecial?: boolean;
+}
+
+/** The model's input embedding rows, dequantized to f32. */
+export interface EmbeddingRows {
+  /** rows * dims values, row-major. */
+  data: Float32Array;
+  rows: number;
+  dims: number;
+  /** The GGUF tensor type they were stored as (e.g. `q8_0`, `f32`). */
+  type: string;
+}
+
+/** Static facts about a loaded model. */
+export type ModelInfo = NativeModelInfo;
+
+const ATTR_UNKNOWN = 1 << 0;
+const ATTR_UNUSED = 1 << 1;
+const ATTR_CONTROL = 1 << 3;
+const ATTR_USER_DEFINED = 1 << 4;
+const ATTR_BYTE = 1 << 5;
+
+/**
+ * Loads a GGUF model. The file is read off the JavaScript thread; a missing, non-GGUF or
+ * broken file rejects with an Error that names the file and the cause.
+ */
+export async function loadModel(path: string, options: LoadModelOptions = {}): Promise<Model> {
+  expectType(typeof path === 'string' && path.length > 0, 'path must be a non-empty string');
+  expectType(options !== null && typeof options === 'object', 'options must be an object');
+  const contextSize = checkNumber(options.contextSize, 'options.contextSize', 16, 1 << 20, true) ?? 2048;
+  const threads = checkNumber(options.threads, 'options.threads', 1, 1024, true) ?? defaultThreads();
+  const batchSize = checkNumber(options.batchSize, 'options.batchSize', 1, contextSize, true) ?? Math.min(512, contextSize);
+  const gpuLayers = checkNumber(options.gpuLayers, 'options.gpuLayers', -1, 100_000, true) ?? 0;
+  if (options.useMmap !== undefined) expectType(typeof options.useMmap === 'boolean', 'options.useMmap must be a boolean');
+  const handle = await native().AddonModel.load(path, { gpuLayers, useMmap: options.useMmap ?? true });
+  return new Model(handle, path, { contextSize, threads, batchSize });
+}
+
+/** The default thread count: the machine's available parallelism. */
+export function defaultThreads(): number {
+  return Math.max(1, availableParallelism());
+}
+
+/**
+ * A loaded model. Each generation gets its own llama.cpp context, so several may run at
+ * once. Call {@link dispose} (or use `using`) to free the weights; a generation still
+ * running then rejects with a clear error.
+ */
+export class Model implements Disposable {
+  /** The file it was loaded from. */
+  readonly path: string;
+  /** Static facts (vocabulary size, embedding size, layers, chat template, ...). */
+  readonly info: ModelInfo;
+  /** Context size of each generation. */
+  readonly contextSize: number;
+  /** CPU threads of each generation. */
+  readonly threads: number;
+  /** Prompt batch size. */
+  readonly batchSize: number;
+
+  #handle: NativeModel | undefined;
+  #pieces: string[] | undefined;
+  #kinds: TokenKind[] | undefined;
+
+  /** @internal Use {@link loadModel}. */
+  constructor(handle: NativeModel, path: string, settings: ContextSettings) {
+    this.#handle = handle;
+    this.path = path;
+    this.info = handle.info();
+    this.contextSize = settings.contextSize;
+    this.threads = settings.threads;
+    this.batchSize = settings.batchSize;
+  }
+
+  /** Number of tokens in the vocabulary (V). */
+  get vocabSize(): number {
+    return this.info.vocabSize;
+  }
+
+  /** Width of the model's input embeddings. */
+  get embeddingSize(): number {
+    return this.info.embeddingSize;
+  }
+
+  /** Whether {@link dispose} has been called. */
+  get disposed(): boolean {
+    return this.#handle === undefined;
+  }
+
+  /** Text to token ids. */
+  tokenize(text: string, options: TokenizeOptions = {}): Int32Array {
+    expectType(typeof text === 'string', 'text must be a string');
+    return this.#native().tokenize(text, options.addSpecial ?? false, options.parseSpecial ?? false);
+  }
+
+  /** Token ids to text. Ids outside the vocabulary throw a RangeError. */
+  detokenize(tokens: Int32Array | ArrayLike<number>, options: { renderSpecial?: boolean } = {}): string {
+    expectType(tokens != null && typeof tokens.length === 'number', 'tokens must be an Int32Array or an array of numbers');
+    const arr = tokens instanceof Int32Array ? tokens : Int32Array.from(tokens);
+    for (let i = 0; i < arr.length; i++) {
+      if (arr[i] !== (tokens as ArrayLike<number>)[i]) throw new RangeError(`tokens[${i}] is not a 32-bit integer`);
+    }
+    return this.#native().detokenize(arr, false, options.renderSpecial ?? false);
+  }
+
+  /** The surface text of every token id (special tokens rendered as their text; byte tokens as the byte). */
+  tokenPieces(): string[] {
+    this.#pieces ??= this.#native().tokenPieces();
+    return [...this.#pieces];
+  }
+
+  /** What each token id is: normal, control (special), byte, unknown, unused or user-defined. */
+  tokenKinds(): TokenKind[] {
+    if (!this.#kinds) {
+      const attrs = this.#native().tokenAttributes();
+      this.#kinds = Array.from(attrs, (a): TokenKind => {
+        if (a & ATTR_CONTROL) return 'control';
+        if (a & ATTR_BYTE) return 'byte';
+        if (a & ATTR_UNKNOWN) return 'unknown';
+        if (a & ATTR_UNUSED) return 'unused';
+        if (a & ATTR_USER_DEFINED) return 'user-defined';
+        return 'normal';
+      });
+    }
+    return [...this.#kinds];
+  }
+
+  /** A sha256 of the vocabulary (pieces and kinds): a cache key for anything built per vocabulary. */
+  vocabularyHash(): string {
+    const h = createHash('sha256');
+    const pieces = this.tokenPieces();
+    const kinds = this.tokenKinds();
+    for (let i = 0; i < pieces.length; i++) h.update(`${kinds[i]}\u0000${pieces[i]}\u0001`);
+    return h.digest('hex');
+  }
+
+  /**
+   * Formats chat messages with the model's own chat template (llama.cpp's template API).
+   * Returns null when the model has no template.
+   */
+  applyChatTemplate(messages: ChatMessage[], options: { addAssistant?: boolean } = {}): string | null {
+    expectType(Array.isArray(messages), 'messages must be an array');
+    return this.#native().applyChatTemplate(
+      messages.map((m, i) => {
+        expectType(m !== null && typeof m === 'object', `messages[${i}] must be an object`);
+        expectType(typeof m.role === 'string' && typeof m.content === 'string', `messages[${i}] needs string role and content`);
+        return { role: m.role, content: m.content };
+      }),
+      options.addAssistant ?? true,
+    );
+  }
+
+  /** The model's input token-embedding rows (token_embd.weight), dequantized, read off the JS thread. */
+  async tokenEmbeddingRows(): Promise<EmbeddingRows> {
+    return this.#native().tokenEmbeddingRows();
+  }
+
+  /** The model's own input embeddings as a {@link VocabMatrix} (rows normalized; optionally centered). */
+  async tokenEmbeddingMatrix(options: VocabMatrixOptions = {}): Promise<VocabMatrix> {
+    const rows = await this.tokenEmbeddingRows();
+    return VocabMatrix.fromArray(rows.data, rows.rows, rows.dims, options);
+  }
+
+  /**
+   * Generates text. The whole token loop runs in C++ on a worker thread. The prompt is
+   * tokenized with the model's BOS token and special-token parsing; with `chat: true` it is
+   * first wrapped in the model's chat template.
+   */
+  async generate(prompt: string | Int32Array, options: GenerateOptions = {}): Promise<GenerationResult> {
+    return this.#run(prompt, options, undefined);
+  }
+
+  /**
+   * Streams generated text as it is produced (whole UTF-8 characters; text that could be
+   * the start of a stop string is held back until it is known not to be). The iterable's
+   * `result` resolves to the full {@link GenerationResult}.
+   */
+  stream(prompt: string | Int32Array, options: GenerateOptions = {}): AsyncIterable<string> & { result: Promise<GenerationResult> } {
+    const queue: string[] = [];
+    let wake: (() => void) | undefined;
+    let finished = false;
+    let emitted = '';
+    const result = this.#run(prompt, options, (text) => {
+      if (finished) return;
+      emitted += text;
+      queue.push(text);
+      wake?.();
+    });
+    const settled = result.then(
+      (r) => {
+        finished = true;
+        // Text whose callback had not arrived yet when the generation ended.
+        if (r.text.length > emitted.length && r.text.startsWith(emitted)) queue.push(r.text.slice(emitted.length));
+        wake?.();
+        return r;
+      },
+      (err: unknown) => {
+        finished = true;
+        wake?.();
+        throw err;
+      },
+    );
+    settled.catch(() => undefined);
+    const iterator = async function* (): AsyncGenerator<string> {
+      for (;;) {
+        if (queue.length > 0) {
+          yield queue.shift()!;
+          continue;
+        }
+        if (finished) {
+          await settled;
+          if (queue.length === 0) return;
+          continue;
+        }
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+        });
+        wake = undefined;
+      }
+    };
+    return { [Symbol.asyncIterator]: iterator, result: settled };
+  }
+
+  /** Frees the model (idempotent). Running generations reject; later calls throw. */
+  dispose(): void {
+    const h = this.#handle;
+    this.#handle = undefined;
+    h?.dispose();
+  }
+
+  /** Same as {@link dispose}, for `using`. */
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+
+  #native(): NativeModel {
+    if (!this.#handle) throw new DisposedError('Model');
+    return this.#handle;
+  }
+
+  #promptTokens(prompt: string | Int32Array, chat: boolean): Int32Array {
+    if (prompt instanceof Int32Array) {
+      if (prompt.length === 0) throw new RangeError('prompt must not be empty');
+      for (let i = 0; i < prompt.length; i++) {
+        if (prompt[i]! < 0 || prompt[i]! >= this.vocabSize) {
+          throw new RangeError(`prompt token ${i} = ${prompt[i]} is not a token id of this model`);
+        }
+      }
+      return prompt;
+    }
+    expectType(typeof prompt === 'string', 'prompt must be a string or an Int32Array of token ids');
+    if (prompt.length === 0) throw new RangeError('prompt must not be empty');
+    let text = prompt;
+    if (chat) text = this.applyChatTemplate([{ role: 'user', content: prompt }]) ?? prompt;
+    const tokens = this.#native().tokenize(text, true, true);
+    if (tokens.length === 0) throw new RangeError('prompt has no tokens');
+    if (tokens.length >= this.contextSize) {
+      throw new RangeError(
+        `prompt has ${tokens.length} tokens, which does not fit the context size of ${this.contextSize} (loadModel's contextSize)`,
+      );
+    }
+    return tokens;
+  }
+
+  async #run(
+    prompt: string | Int32Array,
+    options: GenerateOptions,
+    onText: ((text: string) => void) | undefined,
+  ): Promise<GenerationResult> {
+    const handle = this.#native();
+    expectType(options !== null && typeof options === 'object', 'options must be an object');
+    const tokens = this.#promptTokens(prompt, options.chat ?? false);
+    const nativeOptions = toNativeOptions(options, this, this.vocabSize);
+    if (nativeOptions.maxTokens === undefined) nativeOptions.maxTokens = Math.min(256, this.contextSize - tokens.length);
+    const signal = options.signal;
+    signal?.throwIfAborted();
+    const generation = handle.generate(tokens, nativeOptions, onText);
+    const onAbort = () => generation.abort();
+    signal?.addEventListener('abort', onAbort, { once: true });
+    try {
+      const r = await generation.promise;
+      if (r.stopReason === 'abort' && signal?.aborted && !options.stopOnAbortSignal) {
+        throw signal.reason;
+      }
+      return toResult(r);
+    } finally {
+      signal?.removeEventListener('abort', onAbort);
+    }
+  }
+}

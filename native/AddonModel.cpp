@@ -1,0 +1,334 @@
+#include "AddonModel.h"
+
+#include <cmath>
+#include <cstring>
+#include <thread>
+
+#include "AddonState.h"
+#include "AddonVocabMatrix.h"
+#include "GenerateWorker.h"
+#include "LoadModelWorker.h"
+#include "NapiArgs.h"
+#include "TokenEmbeddingWorker.h"
+
+namespace persona {
+
+Napi::Function AddonModel::Init(Napi::Env env) {
+    return DefineClass(env, "AddonModel",
+                       {
+                           InstanceMethod<&AddonModel::Info>("info"),
+                           InstanceMethod<&AddonModel::Tokenize>("tokenize"),
+                           InstanceMethod<&AddonModel::Detokenize>("detokenize"),
+                           InstanceMethod<&AddonModel::TokenPieces>("tokenPieces"),
+                           InstanceMethod<&AddonModel::TokenAttributes>("tokenAttributes"),
+                           InstanceMethod<&AddonModel::ApplyChatTemplate>("applyChatTemplate"),
+                           InstanceMethod<&AddonModel::TokenEmbeddingRows>("tokenEmbeddingRows"),
+                           InstanceMethod<&AddonModel::Generate>("generate"),
+                           InstanceMethod<&AddonModel::Dispose>("dispose"),
+                           StaticMethod<&AddonModel::Load>("load"),
+                       });
+}
+
+Napi::Value AddonModel::Load(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    LoadModelParams params;
+    params.path = stringArg(info, 0, "path");
+    if (params.path.empty()) throwType(env, "path must be a non-empty string");
+    if (params.path.find('\0') != std::string::npos) throwType(env, "path must not contain NUL characters");
+    Napi::Object opts = optionsArg(info, 1);
+    params.gpu_layers = intOption(opts, "gpuLayers", 0, -1, 100000);
+    params.use_mmap = boolOption(opts, "useMmap", true);
+    auto * worker = new LoadModelWorker(env, params);
+    Napi::Promise p = worker->promise();
+    worker->Queue();
+    return p;
+}
+
+Napi::Object AddonModel::NewInstance(Napi::Env env, std::shared_ptr<ModelHandle> handle) {
+    auto * holder = new std::shared_ptr<ModelHandle>(std::move(handle));
+    auto ext = Napi::External<std::shared_ptr<ModelHandle>>::New(
+        env, holder, [](Napi::Env, std::shared_ptr<ModelHandle> * p) { delete p; });
+    return AddonState::get(env).model_ctor.New({ext});
+}
+
+AddonModel::AddonModel(const Napi::CallbackInfo & info) : Napi::ObjectWrap<AddonModel>(info) {
+    if (info.Length() < 1 || !info[0].IsExternal()) {
+        throwType(info.Env(), "Model cannot be constructed directly: use loadModel()");
+    }
+    handle_ = *info[0].As<Napi::External<std::shared_ptr<ModelHandle>>>().Data();
+    reported_bytes_ = static_cast<int64_t>(llama_model_size(handle_->model()));
+    Napi::MemoryManagement::AdjustExternalMemory(info.Env(), reported_bytes_);
+}
+
+AddonModel::~AddonModel() { release(); }
+
+void AddonModel::release() {
+    if (!handle_) return;
+    handle_->markDisposed();
+    handle_.reset();
+    if (reported_bytes_ != 0) {
+        Napi::MemoryManagement::AdjustExternalMemory(Env(), -reported_bytes_);
+        reported_bytes_ = 0;
+    }
+}
+
+const std::shared_ptr<ModelHandle> & AddonModel::handle(Napi::Env env) const {
+    if (!handle_) throw Napi::Error::New(env, "this Model has been disposed");
+    return handle_;
+}
+
+Napi::Value AddonModel::Info(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & h = handle(env);
+    const llama_model * m = h->model();
+    const llama_vocab * v = h->vocab();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("vocabSize", llama_vocab_n_tokens(v));
+    out.Set("embeddingSize", llama_model_n_embd(m));
+    out.Set("trainContextSize", llama_model_n_ctx_train(m));
+    out.Set("layers", llama_model_n_layer(m));
+    out.Set("heads", llama_model_n_head(m));
+    out.Set("parameters", static_cast<double>(llama_model_n_params(m)));
+    out.Set("sizeBytes", static_cast<double>(llama_model_size(m)));
+    char desc[256] = {0};
+    llama_model_desc(m, desc, sizeof desc);
+    out.Set("description", desc);
+    char arch[128] = {0};
+    if (llama_model_meta_val_str(m, "general.architecture", arch, sizeof arch) >= 0) out.Set("architecture", arch);
+    out.Set("bos", llama_vocab_bos(v));
+    out.Set("eos", llama_vocab_eos(v));
+    out.Set("addBos", llama_vocab_get_add_bos(v));
+    const char * tmpl = llama_model_chat_template(m, nullptr);
+    out.Set("chatTemplate", tmpl ? Napi::Value(Napi::String::New(env, tmpl)) : env.Null());
+    return out;
+}
+
+// tokenize(text, addSpecial, parseSpecial) => Int32Array
+Napi::Value AddonModel::Tokenize(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & h = handle(env);
+    const std::string text = stringArg(info, 0, "text");
+    const bool add_special = info.Length() > 1 && info[1].ToBoolean().Value();
+    const bool parse_special = info.Length() > 2 && info[2].ToBoolean().Value();
+    if (text.size() > static_cast<size_t>(INT32_MAX / 2)) throwRange(env, "text is too long to tokenize");
+    std::vector<llama_token> out(text.size() + 8);
+    int32_t n = llama_tokenize(h->vocab(), text.data(), static_cast<int32_t>(text.size()), out.data(),
+                               static_cast<int32_t>(out.size()), add_special, parse_special);
+    if (n < 0) {
+        if (n == INT32_MIN) throwRange(env, "text is too long to tokenize");
+        out.resize(static_cast<size_t>(-n));
+        n = llama_tokenize(h->vocab(), text.data(), static_cast<int32_t>(text.size()), out.data(),
+                           static_cast<int32_t>(out.size()), add_special, parse_special);
+        if (n < 0) throw Napi::Error::New(env, "tokenization failed");
+    }
+    Napi::Int32Array arr = Napi::Int32Array::New(env, static_cast<size_t>(n));
+    std::memcpy(arr.Data(), out.data(), static_cast<size_t>(n) * sizeof(llama_token));
+    return arr;
+}
+
+// detokenize(tokens: Int32Array, removeSpecial, unparseSpecial) => string
+Napi::Value AddonModel::Detokenize(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & h = handle(env);
+    Napi::Int32Array toks = int32Arg(info, 0, "tokens");
+    const bool remove_special = info.Length() > 1 && info[1].ToBoolean().Value();
+    const bool unparse_special = info.Length() > 2 && info[2].ToBoolean().Value();
+    const int32_t n_vocab = llama_vocab_n_tokens(h->vocab());
+    for (size_t i = 0; i < toks.ElementLength(); i++) {
+        if (toks[i] < 0 || toks[i] >= n_vocab) {
+            throwRange(env, "tokens[" + std::to_string(i) + "] = " + std::to_string(toks[i]) +
+                                " is not a token id (the vocabulary has " + std::to_string(n_vocab) + " tokens)");
+        }
+    }
+    if (toks.ElementLength() == 0) return Napi::String::New(env, "");
+    if (toks.ElementLength() > static_cast<size_t>(INT32_MAX / 64)) throwRange(env, "too many tokens");
+    std::string out(toks.ElementLength() * 8 + 16, '\0');
+    int32_t n = llama_detokenize(h->vocab(), toks.Data(), static_cast<int32_t>(toks.ElementLength()), out.data(),
+                                 static_cast<int32_t>(out.size()), remove_special, unparse_special);
+    if (n < 0) {
+        out.resize(static_cast<size_t>(-n));
+        n = llama_detokenize(h->vocab(), toks.Data(), static_cast<int32_t>(toks.ElementLength()), out.data(),
+                             static_cast<int32_t>(out.size()), remove_special, unparse_special);
+        if (n < 0) throw Napi::Error::New(env, "detokenization failed");
+    }
+    out.resize(static_cast<size_t>(n));
+    return Napi::String::New(env, out);
+}
+
+// tokenPieces() => string[]: the surface text of every token id (special tokens rendered).
+Napi::Value AddonModel::TokenPieces(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & h = handle(env);
+    const int32_t n_vocab = llama_vocab_n_tokens(h->vocab());
+    Napi::Array out = Napi::Array::New(env, static_cast<size_t>(n_vocab));
+    std::string buf(256, '\0');
+    for (int32_t t = 0; t < n_vocab; t++) {
+        int32_t n = llama_token_to_piece(h->vocab(), t, buf.data(), static_cast<int32_t>(buf.size()), 0, true);
+        if (n < 0) {
+            buf.resize(static_cast<size_t>(-n));
+            n = llama_token_to_piece(h->vocab(), t, buf.data(), static_cast<int32_t>(buf.size()), 0, true);
+        }
+        out.Set(static_cast<uint32_t>(t), Napi::String::New(env, buf.data(), static_cast<size_t>(std::max(n, 0))));
+    }
+    return out;
+}
+
+// tokenAttributes() => Uint32Array of llama_token_attr flags, one per token id.
+Napi::Value AddonModel::TokenAttributes(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & h = handle(env);
+    const int32_t n_vocab = llama_vocab_n_tokens(h->vocab());
+    Napi::Uint32Array out = Napi::Uint32Array::New(env, static_cast<size_t>(n_vocab));
+    for (int32_t t = 0; t < n_vocab; t++) out[static_cast<size_t>(t)] = llama_vocab_get_attr(h->vocab(), t);
+    return out;
+}
+
+// applyChatTemplate(messages: {role, content}[], addAssistant: boolean, template?: string) => string | null
+Napi::Value AddonModel::ApplyChatTemplate(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & h = handle(env);
+    if (info.Length() < 1 || !info[0].IsArray()) throwType(env, "messages must be an array");
+    Napi::Array arr = info[0].As<Napi::Array>();
+    const bool add_ass = info.Length() < 2 || info[1].ToBoolean().Value();
+    std::string tmpl;
+    if (info.Length() > 2 && info[2].IsString()) {
+        tmpl = info[2].As<Napi::String>().Utf8Value();
+    } else {
+        const char * t = llama_model_chat_template(h->model(), nullptr);
+        if (!t) return env.Null();
+        tmpl = t;
+    }
+    std::vector<std::string> roles, contents;
+    size_t total = 0;
+    for (uint32_t i = 0; i < arr.Length(); i++) {
+        Napi::Value m = arr.Get(i);
+        if (!m.IsObject()) throwType(env, "messages[" + std::to_string(i) + "] must be an object");
+        Napi::Object o = m.As<Napi::Object>();
+        if (!o.Get("role").IsString() || !o.Get("content").IsString()) {
+            throwType(env, "messages[" + std::to_string(i) + "] must have string role and content");
+        }
+        roles.push_back(o.Get("role").As<Napi::String>().Utf8Value());
+        contents.push_back(o.Get("content").As<Napi::String>().Utf8Value());
+        total += roles.back().size() + contents.back().size();
+    }
+    std::vector<llama_chat_message> msgs;
+    for (size_t i = 0; i < roles.size(); i++) msgs.push_back({roles[i].c_str(), contents[i].c_str()});
+    std::string out(2 * total + 1024, '\0');
+    int32_t n = llama_chat_apply_template(tmpl.c_str(), msgs.data(), msgs.size(), add_ass, out.data(),
+                                          static_cast<int32_t>(out.size()));
+    if (n < 0) throw Napi::Error::New(env, "the model's chat template is not one that llama.cpp supports");
+    if (static_cast<size_t>(n) > out.size()) {
+        out.resize(static_cast<size_t>(n));
+        n = llama_chat_apply_template(tmpl.c_str(), msgs.data(), msgs.size(), add_ass, out.data(),
+                                      static_cast<int32_t>(out.size()));
+    }
+    out.resize(static_cast<size_t>(std::max(n, 0)));
+    return Napi::String::New(env, out);
+}
+
+Napi::Value AddonModel::TokenEmbeddingRows(const Napi::CallbackInfo & info) {
+    const auto & h = handle(info.Env());
+    auto * worker = new TokenEmbeddingWorker(info.Env(), h->path());
+    Napi::Promise p = worker->promise();
+    worker->Queue();
+    return p;
+}
+
+// generate(tokens: Int32Array, options, onText?: (text) => void) => { promise, abort }
+Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & h = handle(env);
+    const int32_t n_vocab = llama_vocab_n_tokens(h->vocab());
+    Napi::Int32Array toks = int32Arg(info, 0, "prompt tokens");
+    if (toks.ElementLength() == 0) throwRange(env, "prompt must not be empty");
+    for (size_t i = 0; i < toks.ElementLength(); i++) {
+        if (toks[i] < 0 || toks[i] >= n_vocab) {
+            throwRange(env, "prompt token " + std::to_string(i) + " = " + std::to_string(toks[i]) + " is not a token id");
+        }
+    }
+    Napi::Object opts = optionsArg(info, 1);
+    GenerateParams p;
+    p.prompt.assign(toks.Data(), toks.Data() + toks.ElementLength());
+    p.n_ctx = static_cast<uint32_t>(intOption(opts, "contextSize", 2048, 16, 1 << 20));
+    p.n_batch = static_cast<uint32_t>(intOption(opts, "batchSize", 512, 1, static_cast<int32_t>(p.n_ctx)));
+    const int32_t hw = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+    p.n_threads = intOption(opts, "threads", hw, 1, 1024);
+    p.max_tokens = intOption(opts, "maxTokens", 256, 1, static_cast<int32_t>(p.n_ctx));
+    p.temperature = static_cast<float>(numberOption(opts, "temperature", 0.0, 0.0, 100.0));
+    p.top_k = intOption(opts, "topK", 40, 0, n_vocab);
+    p.top_p = static_cast<float>(numberOption(opts, "topP", 0.95, 0.0, 1.0));
+    p.min_p = static_cast<float>(numberOption(opts, "minP", 0.05, 0.0, 1.0));
+    p.repeat_penalty = static_cast<float>(numberOption(opts, "repeatPenalty", 1.0, 0.01, 100.0));
+    p.repeat_last_n = intOption(opts, "repeatLastN", 64, 0, static_cast<int32_t>(p.n_ctx));
+    p.seed = static_cast<uint32_t>(numberOption(opts, "seed", LLAMA_DEFAULT_SEED, 0, 4294967295.0, true));
+    if (hasOption(opts, "stop")) {
+        Napi::Value sv = opts.Get("stop");
+        if (!sv.IsArray()) throwType(env, "options.stop must be an array of strings");
+        Napi::Array sa = sv.As<Napi::Array>();
+        for (uint32_t i = 0; i < sa.Length(); i++) {
+            if (!sa.Get(i).IsString()) throwType(env, "options.stop[" + std::to_string(i) + "] must be a string");
+            std::string s = sa.Get(i).As<Napi::String>().Utf8Value();
+            if (s.empty()) throwRange(env, "options.stop[" + std::to_string(i) + "] must not be empty");
+            p.stop.push_back(std::move(s));
+        }
+    }
+    if (hasOption(opts, "personalization")) {
+        Napi::Value pv = opts.Get("personalization");
+        if (!pv.IsObject()) throwType(env, "options.personalization must be an object");
+        Napi::Object po = pv.As<Napi::Object>();
+        auto matrix = AddonVocabMatrix::FromValue(env, po.Get("matrix"), "personalization.matrix");
+        if (matrix->rows() != static_cast<size_t>(n_vocab)) {
+            throwRange(env, "personalization.matrix has " + std::to_string(matrix->rows()) +
+                                " rows, but the model's vocabulary has " + std::to_string(n_vocab) + " tokens");
+        }
+        if (!po.Get("user").IsTypedArray() ||
+            po.Get("user").As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+            throwType(env, "personalization.user must be a Float32Array");
+        }
+        Napi::Float32Array user = po.Get("user").As<Napi::Float32Array>();
+        if (user.ElementLength() != matrix->dims()) {
+            throwRange(env, "personalization.user has " + std::to_string(user.ElementLength()) +
+                                " values, but the matrix has " + std::to_string(matrix->dims()) + " dims");
+        }
+        requireFinite(env, user.Data(), user.ElementLength(), "personalization.user");
+        p.bias.beta = static_cast<float>(numberOption(po, "beta", 0.0, -1e6, 1e6));
+        if (!hasOption(po, "beta")) throwType(env, "personalization.beta must be a number");
+        p.bias.guard_top_k = intOption(po, "guardTopK", 0, 0, n_vocab);
+        p.bias.guard_min_p = static_cast<float>(numberOption(po, "guardMinP", 0.0, 0.0, 1.0));
+        // The user vector is L2-normalized; a zero vector stays zero (no bias).
+        std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
+        double norm = 0.0;
+        for (float x : u) norm += static_cast<double>(x) * x;
+        if (norm > 0.0) {
+            const float inv = static_cast<float>(1.0 / std::sqrt(norm));
+            for (auto & x : u) x *= inv;
+        }
+        p.matrix = matrix;  // the dot products are computed (or found cached) on the worker thread
+        p.user = std::move(u);
+        p.personalize = true;
+    }
+    Napi::Function on_text;
+    if (info.Length() > 2 && info[2].IsFunction()) on_text = info[2].As<Napi::Function>();
+
+    auto control = std::make_shared<GenerationControl>();
+    h->track(control);
+    auto * worker = new GenerateWorker(env, h, std::move(p), control, on_text);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("promise", worker->promise());
+    out.Set("abort", Napi::Function::New(
+                         env,
+                         [control](const Napi::CallbackInfo & ci) {
+                             control->abort.store(true);
+                             return ci.Env().Undefined();
+                         },
+                         "abort"));
+    worker->Queue();
+    return out;
+}
+
+Napi::Value AddonModel::Dispose(const Napi::CallbackInfo & info) {
+    release();
+    return info.Env().Undefined();
+}
+
+}  // namespace persona

@@ -1,0 +1,68 @@
+#!/usr/bin/env node
+// Builds the native addon from source: fetches the pinned llama.cpp source (checked against
+// its committed integrity hash), then runs cmake-js (Ninja when available, all cores,
+// ccache when installed). Output: build/Release/persona_gen.node.
+//
+// Environment:
+//   PERSONA_GEN_PORTABLE=1      build for any CPU of the architecture (prebuilt binaries)
+//   PERSONA_GEN_GPU=cuda|vulkan|metal   turn on a llama.cpp GPU backend
+//   PERSONA_GEN_SANITIZE=1      AddressSanitizer + UBSan build (use with --out build-asan)
+//   PERSONA_GEN_BUILD_DIR=dir   build folder (default build)
+import { spawnSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+function which(cmd) {
+  const r = spawnSync(process.platform === 'win32' ? 'where' : 'which', [cmd], { encoding: 'utf8' });
+  return r.status === 0 ? r.stdout.trim().split(/\r?\n/)[0] : null;
+}
+
+function fail(msg) {
+  process.stderr.write(`\npersona-gen: ${msg}\n\n`);
+  process.exit(1);
+}
+
+function requireTools() {
+  if (!which('cmake')) {
+    fail(
+      'cannot build the native addon from source: `cmake` (3.19 or newer) is not on the PATH.\n' +
+        'Install it (Debian/Ubuntu: `apt-get install cmake ninja-build g++`; macOS: `brew install cmake ninja`; ' +
+        'Windows: Visual Studio with "Desktop development with C++"), then run `npm rebuild persona-gen`.',
+    );
+  }
+  if (process.platform !== 'win32') {
+    const cxx = process.env.CXX || (which('c++') ?? which('g++') ?? which('clang++'));
+    if (!cxx) {
+      fail(
+        'cannot build the native addon from source: no C++ compiler (c++, g++ or clang++) is on the PATH.\n' +
+          'Install one (Debian/Ubuntu: `apt-get install g++`; macOS: `xcode-select --install`), then run `npm rebuild persona-gen`.',
+      );
+    }
+  }
+}
+
+function run(cmd, args) {
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', shell: process.platform === 'win32' });
+  if (r.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
+}
+
+requireTools();
+run(process.execPath, [path.join(root, 'scripts', 'fetch-llama.mjs')]);
+
+const out = process.env.PERSONA_GEN_BUILD_DIR || 'build';
+const args = [
+  path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'),
+  'build',
+  '--out',
+  out,
+  '--parallel',
+  String(Math.max(1, availableParallelism())),
+];
+if (process.platform !== 'win32' && which('ninja')) args.push('-G', 'Ninja');
+if (process.env.PERSONA_GEN_PORTABLE === '1') args.push('--CDPERSONA_GEN_PORTABLE=ON');
+if (process.env.PERSONA_GEN_SANITIZE === '1') args.push('--CDPERSONA_GEN_SANITIZE=ON', '--config', 'RelWithDebInfo');
+if (process.env.PERSONA_GEN_GPU) args.push(`--CDPERSONA_GEN_GPU=${process.env.PERSONA_GEN_GPU}`);
+run(process.execPath, args);

@@ -118,7 +118,8 @@ export interface NativeSystemInfo {
   hardwareThreads: number;
   gpuOffload: boolean;
   napiVersion: number;
-  portable: boolean;
+  /** The CPU target llama.cpp's kernels were compiled for: native (this machine), baseline or avx2. */
+  cpuTarget: 'native' | 'baseline' | 'avx2';
 }
 
 export interface NativeTestHooks {
@@ -141,6 +142,8 @@ export interface NativeAddon {
 
 /** The package root (the folder holding package.json). */
 export declare const packageRoot: string;
+/** Whether this CPU can run the x86-64-v3 (AVX2) prebuilt binary. */
+export declare function cpuHasAvx2(): boolean;
 /** The places the loader tries, in order, for this platform. */
 export declare function candidatePaths(): string[];
 /** Loads (once) and returns the native addon. */

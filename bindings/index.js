@@ -1,9 +1,13 @@
 // Loads the persona-gen native addon (ESM). Where it looks, in order:
 //   1. $PERSONA_GEN_BINARY, a path to a .node file (for example a sanitizer build);
-//   2. what node-gyp-build finds: build/Release, build/Debug, then prebuilds/<platform>-<arch>/.
+//   2. a local source build: build/Release, build/Debug;
+//   3. prebuilds/<platform>-<arch>/avx2/persona-gen.napi.node when this x86-64 CPU has AVX2,
+//      FMA, F16C and BMI2 (read from /proc/cpuinfo on Linux; PERSONA_GEN_CPU_VARIANT=baseline
+//      or avx2 overrides);
+//   4. what node-gyp-build finds in prebuilds/<platform>-<arch>/ (the baseline binary).
 // When nothing fits, the error lists every place that was tried and how to build.
 import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -14,14 +18,31 @@ export const packageRoot = path.resolve(path.dirname(fileURLToPath(import.meta.u
 
 let cached;
 
+const tuple = `${process.platform}-${process.arch}`;
+const avx2Prebuild = path.join(packageRoot, 'prebuilds', tuple, 'avx2', 'persona-gen.napi.node');
+
+/** Whether this CPU can run the x86-64-v3 (AVX2) prebuilt binary. */
+export function cpuHasAvx2() {
+  const forced = process.env.PERSONA_GEN_CPU_VARIANT;
+  if (forced === 'avx2') return true;
+  if (forced === 'baseline') return false;
+  if (process.arch !== 'x64' || process.platform !== 'linux') return false;
+  try {
+    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
+    return ['avx2', 'fma', 'f16c', 'bmi2'].every((f) => flags.includes(f));
+  } catch {
+    return false;
+  }
+}
+
 /** The places the loader tries, in order, for this platform. */
 export function candidatePaths() {
   const tried = [];
   if (process.env.PERSONA_GEN_BINARY) tried.push(path.resolve(process.env.PERSONA_GEN_BINARY));
   tried.push(path.join(packageRoot, 'build', 'Release', 'persona_gen.node'));
   tried.push(path.join(packageRoot, 'build', 'Debug', 'persona_gen.node'));
-  tried.push(path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'persona-gen.node'));
-  tried.push(path.join(packageRoot, 'prebuilds', `${process.platform}-${process.arch}`, '*.napi.node'));
+  if (process.arch === 'x64') tried.push(avx2Prebuild);
+  tried.push(path.join(packageRoot, 'prebuilds', tuple, '*.node'));
   return tried;
 }
 
@@ -35,6 +56,16 @@ export function loadNativeAddon() {
       throw new Error(`PERSONA_GEN_BINARY points at ${p}, which does not exist`);
     }
     cached = require(p);
+    return cached;
+  }
+  const local = [path.join(packageRoot, 'build', 'Release', 'persona_gen.node'), path.join(packageRoot, 'build', 'Debug', 'persona_gen.node')];
+  const found = local.find((p) => existsSync(p));
+  if (found) {
+    cached = require(found);
+    return cached;
+  }
+  if (existsSync(avx2Prebuild) && cpuHasAvx2()) {
+    cached = require(avx2Prebuild);
     return cached;
   }
   try {

@@ -34,11 +34,7 @@ Napi::Value SystemInfo(const Napi::CallbackInfo & info) {
     o.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
     o.Set("gpuOffload", llama_supports_gpu_offload());
     o.Set("napiVersion", NAPI_VERSION);
-#ifdef PERSONA_GEN_PORTABLE
-    o.Set("portable", true);
-#else
-    o.Set("portable", false);
-#endif
+    o.Set("cpuTarget", PERSONA_GEN_CPU_TARGET);
     return o;
 }
 

@@ -4,20 +4,35 @@
 // ccache when installed). Output: build/Release/persona_gen.node.
 //
 // Environment:
-//   PERSONA_GEN_PORTABLE=1      build for any CPU of the architecture (prebuilt binaries)
+//   PERSONA_GEN_CPU=native|baseline|avx2   CPU target of llama.cpp's kernels (default native;
+//                               baseline/avx2 for prebuilt binaries that run on other machines)
 //   PERSONA_GEN_GPU=cuda|vulkan|metal   turn on a llama.cpp GPU backend
 //   PERSONA_GEN_SANITIZE=1      AddressSanitizer + UBSan build (use with --out build-asan)
 //   PERSONA_GEN_BUILD_DIR=dir   build folder (default build)
 import { spawnSync } from 'node:child_process';
+import { accessSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
+// The first executable named `cmd` on the PATH, or null.
 function which(cmd) {
-  const r = spawnSync(process.platform === 'win32' ? 'where' : 'which', [cmd], { encoding: 'utf8' });
-  return r.status === 0 ? r.stdout.trim().split(/\r?\n/)[0] : null;
+  const exts = process.platform === 'win32' ? (process.env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
+  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      const file = path.join(dir, cmd + ext);
+      try {
+        accessSync(file, constants.X_OK);
+        return file;
+      } catch {
+        // not here
+      }
+    }
+  }
+  return null;
 }
 
 function fail(msg) {
@@ -62,7 +77,7 @@ const args = [
   String(Math.max(1, availableParallelism())),
 ];
 if (process.platform !== 'win32' && which('ninja')) args.push('-G', 'Ninja');
-if (process.env.PERSONA_GEN_PORTABLE === '1') args.push('--CDPERSONA_GEN_PORTABLE=ON');
+if (process.env.PERSONA_GEN_CPU) args.push(`--CDPERSONA_GEN_CPU=${process.env.PERSONA_GEN_CPU}`);
 if (process.env.PERSONA_GEN_SANITIZE === '1') args.push('--CDPERSONA_GEN_SANITIZE=ON', '--config', 'RelWithDebInfo');
 if (process.env.PERSONA_GEN_GPU) args.push(`--CDPERSONA_GEN_GPU=${process.env.PERSONA_GEN_GPU}`);
 run(process.execPath, args);

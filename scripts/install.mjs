@@ -2,27 +2,26 @@
 // `npm install` hook: use a prebuilt binary when one fits this machine, else compile.
 // PERSONA_GEN_BUILD_FROM_SOURCE=1 always compiles.
 import { spawnSync } from 'node:child_process';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
-const require = createRequire(import.meta.url);
-
-function prebuiltFits() {
+// The same loader the library uses: a local build, else the prebuilt binary that fits this
+// CPU. Loading it (not only finding it) proves it links and runs here.
+async function prebuiltFits() {
   try {
-    const file = require('node-gyp-build').resolve(root);
-    require(file); // loads and links: the binary really runs here
-    return file;
+    const { loadNativeAddon } = await import('../bindings/index.js');
+    const info = loadNativeAddon().systemInfo();
+    return `llama.cpp ${info.llamaRelease}, ${info.cpuTarget} CPU target`;
   } catch {
     return null;
   }
 }
 
 if (process.env.PERSONA_GEN_BUILD_FROM_SOURCE !== '1') {
-  const file = prebuiltFits();
-  if (file) {
-    process.stderr.write(`persona-gen: using the native binary ${path.relative(root, file)}\n`);
+  const what = await prebuiltFits();
+  if (what) {
+    process.stderr.write(`persona-gen: using the existing native binary (${what})\n`);
     process.exit(0);
   }
   process.stderr.write('persona-gen: no prebuilt binary fits this machine; compiling from source\n');

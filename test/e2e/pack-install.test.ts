@@ -1,0 +1,63 @@
+// The install path a user takes: `npm pack`, then `npm install ./persona-gen-*.tgz` in an
+// empty folder with no compiler (and no cmake) on the PATH, which must use the prebuilt
+// binary. Needs `npm run prebuild` first (CI runs it); skipped with a message otherwise.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { repoRoot } from '../helpers/shared.js';
+
+const prebuilt = path.join(repoRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'persona-gen.napi.node');
+const hasPrebuild = existsSync(prebuilt);
+if (!hasPrebuild) console.warn(`[tests] ${prebuilt} is absent (run \`npm run prebuild\`): the tarball install test is skipped`);
+
+function which(cmd: string): string {
+  return execFileSync('sh', ['-c', `command -v ${cmd}`], { encoding: 'utf8' }).trim();
+}
+
+describe.skipIf(!hasPrebuild)('npm pack + install from the tarball', () => {
+  it('ships no tests, models or llama.cpp source, and installs and runs with no compiler', { timeout: 600_000 }, () => {
+    const work = mkdtempSync(path.join(tmpdir(), 'persona-gen-pack-'));
+    const packed = JSON.parse(
+      execFileSync('npm', ['pack', '--json', '--pack-destination', work], { cwd: repoRoot, encoding: 'utf8' }),
+    ) as { filename: string; files: { path: string }[] }[];
+    const files = packed[0]!.files.map((f) => f.path);
+    expect(files).toContain('dist/index.js');
+    expect(files).toContain('dist/cli.js');
+    expect(files).toContain(`prebuilds/${process.platform}-${process.arch}/persona-gen.napi.node`);
+    expect(files.filter((f) => f.startsWith('test/') || f.startsWith('deps/') || f.endsWith('.gguf'))).toEqual([]);
+    expect(files.filter((f) => /\.(c|cpp|h|cu|metal)$/.test(f) && !f.startsWith('native/'))).toEqual([]);
+
+    // A PATH with node, npm and sh (npm runs scripts through sh) only: no cmake, no c++/g++/clang++.
+    const bin = path.join(work, 'bin');
+    execFileSync('mkdir', ['-p', bin]);
+    symlinkSync(process.execPath, path.join(bin, 'node'));
+    symlinkSync(which('npm'), path.join(bin, 'npm'));
+    symlinkSync(which('sh'), path.join(bin, 'sh'));
+    const app = path.join(work, 'app');
+    execFileSync('mkdir', ['-p', app]);
+    writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
+    writeFileSync(path.join(app, '.npmrc'), 'onnxruntime-node-install=skip\n');
+    const env = { ...process.env, PATH: bin, PERSONA_GEN_BINARY: '' };
+    const tgz = path.join(work, packed[0]!.filename);
+    const inst = spawnSync('npm', ['install', '--no-audit', '--no-fund', '--foreground-scripts', tgz], {
+      cwd: app,
+      env,
+      encoding: 'utf8',
+    });
+    expect(inst.status, inst.stderr).toBe(0);
+    expect(inst.stderr + inst.stdout).not.toContain('compiling from source');
+    expect(inst.stderr + inst.stdout).toContain('using the existing native binary');
+    expect(readdirSync(path.join(app, 'node_modules', 'persona-gen'))).not.toContain('build');
+
+    const help = spawnSync(path.join(app, 'node_modules', '.bin', 'persona-gen'), ['--help'], { env, encoding: 'utf8' });
+    expect(help.status, help.stderr).toBe(0);
+    expect(help.stdout).toContain('Usage: persona-gen');
+    const doctor = spawnSync(path.join(app, 'node_modules', '.bin', 'persona-gen'), ['doctor', '--json'], { env, encoding: 'utf8' });
+    expect(doctor.status, doctor.stderr).toBe(0);
+    const report = JSON.parse(doctor.stdout) as { cpuTarget: string; llamaCpp: string };
+    expect(['baseline', 'avx2']).toContain(report.cpuTarget);
+    expect(report.llamaCpp).toContain('v0.4.0');
+  });
+});

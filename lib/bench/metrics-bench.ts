@@ -1,0 +1,190 @@
+/**
+ * Metrics benchmark: pairs per second of ROUGE (rouge1, rouge2, rougeL, rougeLsum together,
+ * without and with stemming) and of METEOR on the shared dev fixture repeated to at least
+ * 10,000 pairs, plus the time to the first METEOR score in a fresh process (WordNet load).
+ *
+ * Each throughput figure is the median of `--runs` timed runs (default 5) after one warm-up
+ * run, with min and max. Every ROUGE run builds a new scorer, so its stem cache starts cold.
+ *
+ * Usage: `node dist/bench/metrics-bench.js [--fixture FILE] [--nltk-data DIR] [--pairs N] [--runs N] [--json]`
+ * (`npm run bench:metrics`). The fixture defaults to `../shared/fixtures/metrics-dev.jsonl`
+ * next to the repository, the NLTK data (Punkt parameters for METEOR's `word_tokenize`) to
+ * `../shared/nltk_data` when it exists.
+ *
+ * @module
+ */
+
+import { spawnSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { createRougeScorer } from '../metrics/rouge.js';
+
+interface Pair {
+  prediction: string;
+  reference: string;
+}
+
+/** Median, min and max of a series of measurements. */
+export interface BenchStat {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+/** Summarizes measurements (at least one). */
+export function benchStat(values: readonly number[]): BenchStat {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, runs: sorted.length };
+}
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const repoRoot = path.resolve(here, '../..');
+
+function argValue(args: readonly string[], name: string): string | undefined {
+  const i = args.indexOf(name);
+  if (i < 0) return undefined;
+  const value = args[i + 1];
+  if (value === undefined) throw new Error(`${name} needs a value`);
+  return value;
+}
+
+function positiveInt(name: string, value: string | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  const n = Number(value);
+  if (!Number.isSafeInteger(n) || n < 1) throw new Error(`${name} expects a positive integer, got "${value}"`);
+  return n;
+}
+
+function loadPairs(file: string): Pair[] {
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .filter((line) => line.trim().length > 0)
+    .map((line, i) => {
+      const row = JSON.parse(line) as Partial<Pair>;
+      if (typeof row.prediction !== 'string' || typeof row.reference !== 'string') {
+        throw new Error(`${file}:${i + 1}: expected string "prediction" and "reference"`);
+      }
+      return { prediction: row.prediction, reference: row.reference };
+    });
+}
+
+/** Times `run` once after a warm-up, `runs` times, returning pairs/s for each timed run. */
+function throughput(pairs: readonly Pair[], runs: number, makeScorer: () => (p: Pair) => void): BenchStat {
+  const once = (): number => {
+    const score = makeScorer();
+    const t0 = performance.now();
+    for (const pair of pairs) score(pair);
+    return pairs.length / ((performance.now() - t0) / 1000);
+  };
+  once(); // warm-up
+  return benchStat(Array.from({ length: runs }, once));
+}
+
+/** Child-process mode: prints the ms from before loading METEOR to its first score. */
+async function coldMeteor(pair: Pair, nltkData: string | undefined): Promise<void> {
+  const t0 = performance.now();
+  const { createMeteorScorer } = await import('../metrics/meteor.js');
+  const scorer = await createMeteorScorer(nltkData === undefined ? {} : { nltkData });
+  const value = scorer.score(pair.reference, pair.prediction);
+  const ms = performance.now() - t0;
+  process.stdout.write(`${JSON.stringify({ ms, value })}\n`);
+}
+
+async function main(): Promise<void> {
+  const args = process.argv.slice(2);
+  const fixture = path.resolve(argValue(args, '--fixture') ?? path.resolve(repoRoot, '../shared/fixtures/metrics-dev.jsonl'));
+  if (!existsSync(fixture)) {
+    throw new Error(`fixture ${fixture} not found (pass --fixture FILE with {prediction, reference} JSONL lines)`);
+  }
+  const base = loadPairs(fixture);
+  if (base.length === 0) throw new Error(`${fixture}: no pairs`);
+  const defaultNltkData = path.resolve(repoRoot, '../shared/nltk_data');
+  const nltkData = argValue(args, '--nltk-data') ?? (existsSync(defaultNltkData) ? defaultNltkData : undefined);
+  if (args.includes('--cold-meteor')) {
+    await coldMeteor(base.find((p) => p.prediction.length > 0 && p.reference.length > 0) ?? base[0]!, nltkData);
+    return;
+  }
+  const minPairs = positiveInt('--pairs', argValue(args, '--pairs'), 10_000);
+  const runs = positiveInt('--runs', argValue(args, '--runs'), 5);
+  const copies = Math.ceil(minPairs / base.length);
+  const pairs = Array.from({ length: copies }, () => base).flat();
+  const json = args.includes('--json');
+  const log = (s: string): void => {
+    if (!json) process.stderr.write(`${s}\n`);
+  };
+
+  log(`fixture: ${fixture} (${base.length} pairs x ${copies} = ${pairs.length} pairs), ${runs} runs after 1 warm-up`);
+  log(`NLTK data: ${nltkData ?? '(default search)'}`);
+  const types = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const;
+  log('ROUGE (no stemming)...');
+  const rougePlain = throughput(pairs, runs, () => {
+    const s = createRougeScorer({ types, useStemmer: false });
+    return (p) => void s.score(p.reference, p.prediction);
+  });
+  log('ROUGE (stemming)...');
+  const rougeStem = throughput(pairs, runs, () => {
+    const s = createRougeScorer({ types, useStemmer: true });
+    return (p) => void s.score(p.reference, p.prediction);
+  });
+
+  log('METEOR: time to first score in fresh processes...');
+  const coldMs: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const childArgs = [fileURLToPath(import.meta.url), '--cold-meteor', '--fixture', fixture];
+    if (nltkData !== undefined) childArgs.push('--nltk-data', nltkData);
+    const child = spawnSync(process.execPath, childArgs, {
+      encoding: 'utf8',
+    });
+    if (child.status !== 0) throw new Error(`cold METEOR run failed (exit ${child.status}): ${child.stderr}`);
+    coldMs.push((JSON.parse(child.stdout.trim().split('\n').pop()!) as { ms: number }).ms);
+  }
+  const firstScore = benchStat(coldMs);
+
+  log('METEOR throughput...');
+  const { createMeteorScorer } = await import('../metrics/meteor.js');
+  const meteor = await createMeteorScorer(nltkData === undefined ? {} : { nltkData });
+  const meteorRate = throughput(pairs, runs, () => (p) => void meteor.score(p.reference, p.prediction));
+
+  const report = {
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    fixture,
+    nltkData: nltkData ?? null,
+    pairsPerRun: pairs.length,
+    runs,
+    rougeAllFourPairsPerSec: rougePlain,
+    rougeAllFourStemmedPairsPerSec: rougeStem,
+    meteorPairsPerSec: meteorRate,
+    meteorFirstScoreMs: firstScore,
+  };
+  if (json) {
+    process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+    return;
+  }
+  const row = (name: string, s: BenchStat, unit: string, digits = 0): string =>
+    `${name.padEnd(34)}${s.median.toFixed(digits).padStart(10)} ${unit.padEnd(8)} ` +
+    `(min ${s.min.toFixed(digits)}, max ${s.max.toFixed(digits)}, ${s.runs} runs)`;
+  process.stdout.write(
+    [
+      `metrics benchmark, node ${process.version} ${process.platform}-${process.arch}, ${pairs.length} pairs per run`,
+      row('ROUGE 1/2/L/Lsum, no stemming', rougePlain, 'pairs/s'),
+      row('ROUGE 1/2/L/Lsum, stemming', rougeStem, 'pairs/s'),
+      row('METEOR (NLTK, WordNet loaded)', meteorRate, 'pairs/s'),
+      row('METEOR time to first score', firstScore, 'ms', 1),
+      '',
+    ].join('\n'),
+  );
+}
+
+const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);
+if (invokedDirectly) {
+  main().catch((err: unknown) => {
+    process.stderr.write(`metrics-bench: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  });
+}

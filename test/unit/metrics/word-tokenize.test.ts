@@ -1,0 +1,113 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { loadPunktParameters } from '../../../lib/metrics/nltk-data.js';
+import { PunktSentenceTokenizer, emptyPunktParameters } from '../../../lib/metrics/punkt.js';
+import { treebankWordTokenize, wordTokenize } from '../../../lib/metrics/word-tokenize.js';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+const nltkData = path.resolve(repoRoot, '../shared/nltk_data');
+const hasShared = existsSync(path.join(nltkData, 'tokenizers', 'punkt_tab', 'english'));
+
+describe('treebankWordTokenize (NLTKWordTokenizer.tokenize)', () => {
+  it('docstring example: only the final period of the text is split off', () => {
+    const s = 'Good muffins cost $3.88 (roughly 3,36 euros)\nin New York.  Please buy me\ntwo of them.\nThanks.';
+    expect(treebankWordTokenize(s)).toEqual([
+      'Good', 'muffins', 'cost', '$', '3.88', '(', 'roughly', '3,36', 'euros', ')', 'in', 'New', 'York.',
+      'Please', 'buy', 'me', 'two', 'of', 'them.', 'Thanks', '.',
+    ]);
+  });
+
+  it('converts double quotes to `` and \'\' and splits clitics', () => {
+    expect(treebankWordTokenize('"Hello," she said. "Isn\'t it?"')).toEqual([
+      '``', 'Hello', ',', "''", 'she', 'said.', '``', 'Is', "n't", 'it', '?', "''",
+    ]);
+    expect(treebankWordTokenize("They'll say I'm sure we'd've")).toEqual(['They', "'ll", 'say', 'I', "'m", 'sure', "we'd", "'ve"]);
+  });
+
+  it('applies the MacIntyre contractions case-insensitively', () => {
+    expect(treebankWordTokenize('I cannot, Gimme gonna GOTTA lemme wanna go')).toEqual([
+      'I', 'can', 'not', ',', 'Gim', 'me', 'gon', 'na', 'GOT', 'TA', 'lem', 'me', 'wan', 'na', 'go',
+    ]);
+    // Since NLTK 3.10 the opening-quote rule runs first, so CONTRACTIONS3 (' 'tis', ' 'twas') never fires.
+    expect(treebankWordTokenize("'Tis fine, 'twas")).toEqual(["'", 'Tis', 'fine', ',', "'", 'twas']);
+  });
+
+  it('pads opening single quotes before non-clitic words (NLTK 3.10, nltk/nltk#3687)', () => {
+    expect(treebankWordTokenize("'Hard' to tell")).toEqual(["'", 'Hard', "'", 'to', 'tell']);
+    expect(treebankWordTokenize("He said 'hello' to me")).toEqual(['He', 'said', "'", 'hello', "'", 'to', 'me']);
+    expect(treebankWordTokenize("It's more'n enough.")).toEqual(['It', "'s", 'more', "'n", 'enough', '.']);
+    expect(treebankWordTokenize("D'oh, bigendian'ing the 'net")).toEqual(["D'oh", ',', "bigendian'ing", 'the', "'", 'net']);
+    expect(treebankWordTokenize("'v' 're'")).toEqual(["'", 'v', "'", "'re", "'"]);
+  });
+
+  it('splits em dashes (NLTK 3.10, nltk/nltk#3461), double dashes, ellipses and brackets', () => {
+    expect(treebankWordTokenize('The food—which was delicious—reminded me of home.')).toEqual([
+      'The', 'food', '—', 'which', 'was', 'delicious', '—', 'reminded', 'me', 'of', 'home', '.',
+    ]);
+    expect(treebankWordTokenize('a--b wait... [x] {y} <z> *w @h #t 5% &c;')).toEqual([
+      'a', '--', 'b', 'wait', '...', '[', 'x', ']', '{', 'y', '}', '<', 'z', '>', '*', 'w', '@', 'h', '#', 't', '5',
+      '%', '&', 'c', ';',
+    ]);
+  });
+
+  it('handles Unicode quotes and letters as Python re does', () => {
+    expect(treebankWordTokenize('«Ça va» “fine” ‘ok’ naïve café.')).toEqual([
+      '«', 'Ça', 'va', '»', '“', 'fine', '”', '‘', 'ok', '’', 'naïve', 'café', '.',
+    ]);
+    // Python \d is Unicode: no split between ':' and an Arabic-Indic digit.
+    expect(treebankWordTokenize('a:١ b:c')).toEqual(['a:١', 'b', ':', 'c']);
+  });
+
+  it('returns no tokens for blank text', () => {
+    expect(treebankWordTokenize('')).toEqual([]);
+    expect(treebankWordTokenize(' \t\n')).toEqual([]);
+  });
+});
+
+describe('wordTokenize with the empty Punkt model', () => {
+  const punkt = new PunktSentenceTokenizer(emptyPunktParameters());
+
+  it('tokenizes every sentence separately', () => {
+    expect(wordTokenize('Line one.\n\nLine two? Line three!', punkt)).toEqual([
+      'Line', 'one', '.', 'Line', 'two', '?', 'Line', 'three', '!',
+    ]);
+  });
+
+  it('preserveLine skips sentence splitting', () => {
+    expect(wordTokenize('Hi there. Bye now.', punkt, { preserveLine: true })).toEqual(['Hi', 'there.', 'Bye', 'now', '.']);
+  });
+});
+
+describe.skipIf(!hasShared)('wordTokenize with punkt_tab/english (NLTK docstrings and tests)', () => {
+  const loaded = hasShared ? loadPunktParameters({ nltkData, defaultPaths: false }) : undefined;
+  const punkt = new PunktSentenceTokenizer(loaded?.params ?? emptyPunktParameters());
+
+  it('nltk.tokenize docstring', () => {
+    const s = 'Good muffins cost $3.88\nin New York.  Please buy me\ntwo of them.\n\nThanks.';
+    expect(wordTokenize(s, punkt)).toEqual([
+      'Good', 'muffins', 'cost', '$', '3.88', 'in', 'New', 'York', '.', 'Please', 'buy', 'me', 'two', 'of', 'them',
+      '.', 'Thanks', '.',
+    ]);
+  });
+
+  it('test_word_tokenize, test_pad_asterisk and test_pad_dotdot', () => {
+    expect(wordTokenize("The 'v', I've been fooled but I'll seek revenge.", punkt)).toEqual([
+      'The', "'", 'v', "'", ',', 'I', "'ve", 'been', 'fooled', 'but', 'I', "'ll", 'seek', 'revenge', '.',
+    ]);
+    expect(wordTokenize('This is a, *weird sentence with *asterisks in it.', punkt)).toEqual([
+      'This', 'is', 'a', ',', '*', 'weird', 'sentence', 'with', '*', 'asterisks', 'in', 'it', '.',
+    ]);
+    expect(wordTokenize('Why did dotdot.. not get tokenized but dotdotdot... did? How about manydots.....', punkt)).toEqual([
+      'Why', 'did', 'dotdot', '..', 'not', 'get', 'tokenized', 'but', 'dotdotdot', '...', 'did', '?', 'How', 'about',
+      'manydots', '.....',
+    ]);
+  });
+
+  it('keeps abbreviation periods inside a sentence', () => {
+    expect(wordTokenize('The U.S. economy grew 3.5% in Q2, e.g. via exports.', punkt)).toEqual([
+      'The', 'U.S.', 'economy', 'grew', '3.5', '%', 'in', 'Q2', ',', 'e.g', '.', 'via', 'exports', '.',
+    ]);
+  });
+});

@@ -133,11 +133,57 @@ export interface NativeTestHooks {
   ): Float32Array;
 }
 
+/** A GGUF model of a real architecture's shapes with random weights (benchmarks only). */
+export interface NativeSyntheticModelSpec {
+  arch: 'qwen2' | 'llama';
+  /** A vocabulary GGUF whose `tokenizer.*` keys are copied (e.g. llama.cpp's models/ggml-vocab-qwen2.gguf). */
+  vocabPath: string;
+  outPath: string;
+  name?: string;
+  layers: number;
+  embd: number;
+  heads: number;
+  kvHeads: number;
+  ffn: number;
+  contextLength: number;
+  ropeFreqBase?: number;
+  rmsEps?: number;
+  seed?: number;
+  weightStd?: number;
+}
+
+export interface NativeSyntheticModelSummary {
+  fileBytes: number;
+  parameters: number;
+  vocabSize: number;
+  zeroRows: number;
+  tensors: number;
+  ms: number;
+}
+
+export type NativeQuantType = 'f16' | 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m' | 'q4_0';
+
+/** Entry points of the benchmarks (`tools`); every slow one returns a promise and runs off the JS thread. */
+export interface NativeBenchTools {
+  writeSyntheticModel(spec: NativeSyntheticModelSpec): Promise<NativeSyntheticModelSummary>;
+  quantizeModel(
+    input: string,
+    output: string,
+    type: NativeQuantType,
+    options?: { threads?: number },
+  ): Promise<{ path: string; bytes: number; ms: number }>;
+  /** ms of each of `reps` memcpy copies of a `bytes` buffer (after one warm-up), split over `threads` threads. */
+  memoryCopy(options: { bytes: number; reps: number; threads: number }): Promise<Float64Array>;
+  /** ms of each of `reps` full-vocabulary passes of the bias kernel (after one warm-up). */
+  kernelPasses(matrix: NativeVocabMatrix, user: Float32Array, impl: NativeKernelImpl, reps: number): Promise<Float64Array>;
+}
+
 export interface NativeAddon {
   AddonModel: NativeModelConstructor;
   AddonVocabMatrix: NativeVocabMatrixConstructor;
   systemInfo(): NativeSystemInfo;
   testing: NativeTestHooks;
+  tools: NativeBenchTools;
 }
 
 /** The package root (the folder holding package.json). */

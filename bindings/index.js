@@ -2,12 +2,12 @@
 //   1. $PERSONA_GEN_BINARY, a path to a .node file (for example a sanitizer build);
 //   2. a local source build: build/Release, build/Debug;
 //   3. prebuilds/<platform>-<arch>/avx2/persona-gen.napi.node when this x86-64 CPU has AVX2,
-//      FMA, F16C and BMI2 (read from /proc/cpuinfo on Linux; PERSONA_GEN_CPU_VARIANT=baseline
-//      or avx2 overrides);
+//      FMA, F16C and BMI2, as the CPU itself says through CPUID (prebuilds/.../probe/cpu.node,
+//      a tiny baseline addon); PERSONA_GEN_CPU_VARIANT=baseline or avx2 overrides;
 //   4. what node-gyp-build finds in prebuilds/<platform>-<arch>/ (the baseline binary).
 // When nothing fits, the error lists every place that was tried and how to build.
 import { createRequire } from 'node:module';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,16 +20,16 @@ let cached;
 
 const tuple = `${process.platform}-${process.arch}`;
 const avx2Prebuild = path.join(packageRoot, 'prebuilds', tuple, 'avx2', 'persona-gen.napi.node');
+const cpuProbe = path.join(packageRoot, 'prebuilds', tuple, 'probe', 'cpu.node');
 
-/** Whether this CPU can run the x86-64-v3 (AVX2) prebuilt binary. */
+/** Whether this CPU can run the x86-64-v3 (AVX2) prebuilt binary (asked through CPUID). */
 export function cpuHasAvx2() {
   const forced = process.env.PERSONA_GEN_CPU_VARIANT;
   if (forced === 'avx2') return true;
   if (forced === 'baseline') return false;
-  if (process.arch !== 'x64' || process.platform !== 'linux') return false;
+  if (process.arch !== 'x64' || !existsSync(cpuProbe)) return false;
   try {
-    const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
-    return ['avx2', 'fma', 'f16c', 'bmi2'].every((f) => flags.includes(f));
+    return require(cpuProbe).hasAvx2() === true;
   } catch {
     return false;
   }

@@ -6,6 +6,8 @@
 //   prebuilds/<platform>-<arch>/avx2/persona-gen.napi.node   x86-64 only: AVX2/FMA/F16C kernels,
 //                                                             chosen by bindings/index.js at load
 //                                                             time when the CPU has them
+//   prebuilds/<platform>-<arch>/probe/cpu.node               x86-64 only: the CPUID probe that
+//                                                             makes that choice
 // Neither uses -march=native; our own bias kernel picks its SIMD path at run time in both.
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdirSync } from 'node:fs';
@@ -30,4 +32,9 @@ for (const v of variants) {
   if (r.status !== 0) process.exit(r.status ?? 1);
   mkdirSync(path.dirname(path.join(root, v.dest)), { recursive: true });
   copyFileSync(path.join(root, buildDir, 'Release', 'persona_gen.node'), path.join(root, v.dest));
+  if (v.cpu === 'baseline' && process.arch === 'x64') {
+    const probe = path.join('prebuilds', tuple, 'probe', 'cpu.node');
+    mkdirSync(path.dirname(path.join(root, probe)), { recursive: true });
+    copyFileSync(path.join(root, buildDir, 'Release', 'persona_gen_cpuprobe.node'), path.join(root, probe));
+  }
 }

@@ -6,7 +6,11 @@ import { existsSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { repoRoot } from '../helpers/shared.js';
+import { repoRoot, storiesGreedyReference } from '../helpers/shared.js';
+
+function copyCheck(files: string[]): void {
+  if (process.arch === 'x64') expect(files).toContain(`prebuilds/${process.platform}-${process.arch}/probe/cpu.node`);
+}
 
 const prebuilt = path.join(repoRoot, 'prebuilds', `${process.platform}-${process.arch}`, 'persona-gen.napi.node');
 const hasPrebuild = existsSync(prebuilt);
@@ -35,6 +39,7 @@ describe.skipIf(!hasPrebuild)('npm pack + install from the tarball', () => {
     symlinkSync(process.execPath, path.join(bin, 'node'));
     symlinkSync(which('npm'), path.join(bin, 'npm'));
     symlinkSync(which('sh'), path.join(bin, 'sh'));
+    copyCheck(files);
     const app = path.join(work, 'app');
     execFileSync('mkdir', ['-p', app]);
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'app', version: '1.0.0', private: true }));
@@ -59,5 +64,32 @@ describe.skipIf(!hasPrebuild)('npm pack + install from the tarball', () => {
     const report = JSON.parse(doctor.stdout) as { cpuTarget: string; llamaCpp: string };
     expect(['baseline', 'avx2']).toContain(report.cpuTarget);
     expect(report.llamaCpp).toContain('v0.4.0');
+
+    // The prebuilt binaries on other CPUs, emulated by qemu: a pre-AVX x86-64 (Nehalem) gets the
+    // baseline binary and runs it; an AVX2 CPU (Haswell) gets the AVX2 one.
+    const qemu = spawnSync('sh', ['-c', 'command -v qemu-x86_64'], { encoding: 'utf8' }).stdout.trim();
+    if (process.arch !== 'x64' || !qemu) {
+      if (process.env.CI) throw new Error('CI must install qemu-user for the portability check');
+      console.warn('[tests] qemu-x86_64 is absent: the portability check under emulated CPUs is skipped');
+      return;
+    }
+    const script = path.join(app, 'check.mjs');
+    writeFileSync(
+      script,
+      `import { loadModel, systemInfo } from 'persona-gen';\n` +
+        `const model = process.argv[2];\n` +
+        `const out = { cpuTarget: systemInfo().cpuTarget, simd: systemInfo().simdPath };\n` +
+        `if (model) { const m = await loadModel(model, { contextSize: 128, threads: 1 }); out.text = (await m.generate('Once upon a time', { maxTokens: 12 })).text; m.dispose(); }\n` +
+        `console.log(JSON.stringify(out));\n`,
+    );
+    const model = path.resolve(repoRoot, '..', 'shared', 'models', 'stories260K.gguf');
+    const arg = existsSync(model) ? [model] : [];
+    for (const [cpu, target] of [['Nehalem', 'baseline'], ['Haswell', 'avx2']] as const) {
+      const r = spawnSync(qemu, ['-cpu', cpu, process.execPath, script, ...arg], { cwd: app, env, encoding: 'utf8', timeout: 300_000 });
+      expect(r.status, `${cpu}: ${r.stderr}`).toBe(0);
+      const got = JSON.parse(r.stdout.trim().split('\n').pop()!) as { cpuTarget: string; text?: string };
+      expect(got.cpuTarget).toBe(target);
+      if (arg.length) expect(got.text!.length > 20 && storiesGreedyReference.startsWith(got.text!)).toBe(true);
+    }
   });
 });

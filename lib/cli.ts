@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../bindings/index.js';
 import { registerDoctorCommand } from './commands/doctor.js';
+import { registerDownloadCommand } from './commands/download.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerScoreCommand } from './commands/score.js';
 
@@ -22,6 +23,7 @@ program
 
 registerGenerateCommand(program);
 registerScoreCommand(program);
+registerDownloadCommand(program);
 registerDoctorCommand(program);
 
 try {

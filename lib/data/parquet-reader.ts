@@ -1,0 +1,160 @@
+/**
+ * Reads LongLaMP parquet files row group by row group (memory stays bounded by one row group),
+ * checking the file's schema against the task first.
+ */
+import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type FileMetaData, type SchemaTree } from 'hyparquet';
+
+import { emptyStats, RecordError, toRecord, type ConvertOptions, type LongLampRecord, type ReadStats } from './records.js';
+import type { FieldType, TaskSpec } from './tasks.js';
+
+/** Options of the readers. */
+export interface ReadOptions extends ConvertOptions {
+  /** Skip rows that do not match the schema (counted in `stats`) instead of throwing. */
+  skipInvalid?: boolean;
+  /** Called for each skipped row. */
+  onInvalid?: (err: RecordError) => void;
+  /** Filled while reading. */
+  stats?: ReadStats;
+  /** Config name to mention in schema errors. */
+  config?: string;
+}
+
+/** A parquet file's schema does not fit the task (a column is missing or has the wrong type). */
+export class SchemaError extends Error {
+  override readonly name = 'SchemaError';
+  constructor(
+    readonly file: string,
+    readonly field: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function isStringLeaf(t: SchemaTree): boolean {
+  const e = t.element;
+  return (
+    t.children.length === 0 &&
+    e.type === 'BYTE_ARRAY' &&
+    (e.converted_type === 'UTF8' || e.logical_type?.type === 'STRING' || e.converted_type === 'JSON' || e.logical_type?.type === 'JSON')
+  );
+}
+
+function isNumberLeaf(t: SchemaTree): boolean {
+  return t.children.length === 0 && ['INT32', 'INT64', 'FLOAT', 'DOUBLE'].includes(t.element.type ?? '');
+}
+
+function acceptable(type: FieldType, t: SchemaTree): boolean {
+  if (type === 'text') return isStringLeaf(t);
+  return isStringLeaf(t) || isNumberLeaf(t) || (t.children.length === 0 && t.element.type === undefined);
+}
+
+function typeName(t: SchemaTree): string {
+  if (t.children.length) return `a group (${t.children.map((c) => c.element.name).join(', ')})`;
+  const e = t.element;
+  return [e.type, e.converted_type ?? e.logical_type?.type].filter(Boolean).join('/') || 'an unknown type';
+}
+
+/** Finds the struct of a LIST column's elements (3-level or legacy 2-level layout). */
+function listElement(t: SchemaTree): SchemaTree | undefined {
+  const isList = t.element.converted_type === 'LIST' || t.element.logical_type?.type === 'LIST';
+  if (!isList || t.children.length !== 1) {
+    // legacy: a repeated group directly
+    return t.element.repetition_type === 'REPEATED' && t.children.length ? t : undefined;
+  }
+  const repeated = t.children[0];
+  if (repeated.children.length === 1 && repeated.children[0].children.length > 0) return repeated.children[0];
+  return repeated.children.length > 0 ? repeated : undefined;
+}
+
+/**
+ * Checks a parquet schema against a task: the user id column, `input`, `output` (strings) and
+ * `profile` (a list of structs with the task's fields). Returns the profile fields stored as
+ * floats (so ratings print like Python). Throws a {@link SchemaError} naming file, config and field.
+ */
+export function checkParquetSchema(metadata: FileMetaData, task: TaskSpec, file: string, config?: string): Set<string> {
+  const root = parquetSchema(metadata);
+  const cols = new Map(root.children.map((c) => [c.element.name, c] as const));
+  const where = `${file}${config ? ` (config ${config})` : ''}`;
+  const found = [...cols.keys()].join(', ');
+  const need = (name: string, type: FieldType): void => {
+    const col = cols.get(name);
+    if (!col) throw new SchemaError(file, name, `${where}: column "${name}" is missing from the parquet schema (columns: ${found}); ${task.id} needs ${task.userIdField}, input, output, profile`);
+    if (!acceptable(type, col)) throw new SchemaError(file, name, `${where}: column "${name}" has type ${typeName(col)}, expected ${type === 'text' ? 'a UTF-8 string' : 'a string or number'}`);
+  };
+  need(task.userIdField, 'id');
+  need('input', 'text');
+  need('output', 'text');
+  const profile = cols.get('profile');
+  if (!profile) throw new SchemaError(file, 'profile', `${where}: column "profile" is missing from the parquet schema (columns: ${found})`);
+  const element = listElement(profile);
+  if (!element) throw new SchemaError(file, 'profile', `${where}: column "profile" has type ${typeName(profile)}, expected a list of structs`);
+  const fields = new Map(element.children.map((c) => [c.element.name, c] as const));
+  const floats = new Set<string>();
+  for (const [name, type] of Object.entries(task.profileFields)) {
+    const f = fields.get(name);
+    if (!f) {
+      throw new SchemaError(
+        file,
+        `profile.${name}`,
+        `${where}: profile item field "${name}" is missing from the parquet schema (profile fields: ${[...fields.keys()].join(', ')}; ${task.id} expects ${Object.keys(task.profileFields).join(', ')})`,
+      );
+    }
+    if (!acceptable(type, f)) {
+      throw new SchemaError(file, `profile.${name}`, `${where}: profile item field "${name}" has type ${typeName(f)}, expected ${type === 'text' ? 'a UTF-8 string' : 'a string or number'}`);
+    }
+    if (f.element.type === 'FLOAT' || f.element.type === 'DOUBLE') floats.add(name);
+  }
+  return floats;
+}
+
+/** Counts a skipped row and reports it. */
+export function noteSkipped(stats: ReadStats, err: RecordError, opts: ReadOptions): void {
+  stats.skipped++;
+  if (stats.errors.length < 100) stats.errors.push(err);
+  opts.onInvalid?.(err);
+}
+
+/** Number of rows of a parquet file (reads the footer only). */
+export async function parquetRowCount(file: string): Promise<number> {
+  const metadata = await parquetMetadataAsync(await asyncBufferFromFile(file));
+  return Number(metadata.num_rows);
+}
+
+/**
+ * Yields the records of a LongLaMP parquet file, one row group at a time. Invalid rows throw a
+ * {@link RecordError} (file, row, field) unless `skipInvalid` is set; a schema mismatch always
+ * throws a {@link SchemaError}.
+ */
+export async function* readParquetRecords(file: string, task: TaskSpec, opts: ReadOptions = {}): AsyncGenerator<LongLampRecord> {
+  const stats = opts.stats ?? emptyStats();
+  const buffer = await asyncBufferFromFile(file);
+  let metadata: FileMetaData;
+  try {
+    metadata = await parquetMetadataAsync(buffer);
+  } catch (err) {
+    throw new Error(`${file}: not a readable parquet file (${(err as Error).message})`);
+  }
+  const floatFields = checkParquetSchema(metadata, task, file, opts.config);
+  const columns = [task.userIdField, 'input', 'output', 'profile'];
+  let rowStart = 0;
+  for (const group of metadata.row_groups) {
+    const rowEnd = rowStart + Number(group.num_rows);
+    const rows = await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, columns });
+    for (let i = 0; i < rows.length; i++) {
+      const row = rowStart + i;
+      stats.rows++;
+      let rec: LongLampRecord;
+      try {
+        rec = toRecord(rows[i], task, { file, row }, stats, { ...opts, floatFields });
+      } catch (err) {
+        if (!(err instanceof RecordError) || !opts.skipInvalid) throw err;
+        noteSkipped(stats, err, opts);
+        continue;
+      }
+      stats.valid++;
+      yield rec;
+    }
+    rowStart = rowEnd;
+  }
+}

@@ -3,6 +3,7 @@
  * `HF_ENDPOINT`, `HF_TOKEN`, `HF_HOME`, `HF_HUB_CACHE` (and the legacy `HUGGINGFACE_HUB_CACHE`),
  * `HF_HUB_OFFLINE`, `HF_HUB_DOWNLOAD_TIMEOUT`.
  */
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
@@ -59,6 +60,16 @@ export function hubCacheDir(env: Env = process.env): string {
   return path.join(hfHomeDir(env), 'hub');
 }
 
+/** The token `hf auth login` stores: `$HF_TOKEN_PATH`, else `<HF_HOME>/token`; undefined when absent. */
+export function storedToken(env: Env = process.env): string | undefined {
+  const file = env.HF_TOKEN_PATH ? path.resolve(expandHome(env.HF_TOKEN_PATH)) : path.join(hfHomeDir(env), 'token');
+  try {
+    return readFileSync(file, 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Resolves the settings for a call: explicit overrides first, then the environment, then defaults. */
 export function hubSettings(overrides: HubSettingsOverrides = {}, env: Env = process.env): HubSettings {
   const endpoint = (overrides.endpoint ?? env.HF_ENDPOINT ?? DEFAULT_HUB_ENDPOINT).replace(/\/+$/, '');
@@ -68,7 +79,7 @@ export function hubSettings(overrides: HubSettingsOverrides = {}, env: Env = pro
   } catch {
     throw new Error(`HF_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
   }
-  const token = overrides.token ?? (env.HF_TOKEN ? env.HF_TOKEN.trim() : undefined);
+  const token = overrides.token ?? (env.HF_TOKEN ? env.HF_TOKEN.trim() : storedToken(env));
   const timeoutEnv = Number(env.HF_HUB_DOWNLOAD_TIMEOUT);
   return {
     endpoint,

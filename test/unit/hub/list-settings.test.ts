@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
 
-import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, test } from 'vitest';
 
 import { HubOfflineError } from '../../../lib/hub/errors.js';
 import { parseHfRef, pickGgufFiles, resolveHfRef } from '../../../lib/hub/hf-ref.js';
@@ -168,5 +168,19 @@ describe('progress', () => {
     expect(formatBytes(1_500_000)).toBe('1.5 MB');
     expect(formatDuration(65)).toBe('1m05s');
     expect(formatDuration(3700)).toBe('1h01m');
+  });
+});
+
+describe('stored token', () => {
+  it('reads <HF_HOME>/token when HF_TOKEN is unset, and HF_TOKEN wins over it', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const pathMod = await import('node:path');
+    const { hubSettings } = await import('../../../lib/hub/settings.js');
+    const home = mkdtempSync(pathMod.join(tmpdir(), 'hf-home-'));
+    writeFileSync(pathMod.join(home, 'token'), 'hf_stored\n');
+    expect(hubSettings({}, { HF_HOME: home }).token).toBe('hf_stored');
+    expect(hubSettings({}, { HF_HOME: home, HF_TOKEN: 'hf_env' }).token).toBe('hf_env');
+    expect(hubSettings({}, { HF_HOME: pathMod.join(home, 'none') }).token).toBeUndefined();
   });
 });

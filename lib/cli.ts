@@ -7,10 +7,14 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../bindings/index.js';
+import { registerDemoCommand } from './commands/demo.js';
 import { registerDoctorCommand } from './commands/doctor.js';
 import { registerDownloadCommand } from './commands/download.js';
+import { registerEvalCommand } from './commands/eval.js';
 import { registerGenerateCommand } from './commands/generate.js';
+import { registerReportCommand } from './commands/report.js';
 import { registerScoreCommand } from './commands/score.js';
+import { registerSweepCommand } from './commands/sweep.js';
 
 const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -24,6 +28,10 @@ program
 registerGenerateCommand(program);
 registerScoreCommand(program);
 registerDownloadCommand(program);
+registerEvalCommand(program);
+registerSweepCommand(program);
+registerReportCommand(program);
+registerDemoCommand(program);
 registerDoctorCommand(program);
 
 try {

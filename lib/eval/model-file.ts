@@ -1,0 +1,94 @@
+/**
+ * The model file of a run: a local GGUF path, or an `hf:<repo>/<file>` reference downloaded into
+ * the Hub cache by lib/hub (resumable, verified, offline-aware), then hashed (cached by path,
+ * size and mtime) for `config.json`.
+ * @module
+ */
+import { stat } from 'node:fs/promises';
+
+import type { HubOptions } from '../hub/download.js';
+import { isHfRef, resolveHfRef } from '../hub/hf-ref.js';
+import { loadModel, type Model } from '../model.js';
+import { cachedSha256 } from './file-hash.js';
+import { AUTO_CONTEXT_CAP, EvalOptionError, effectiveContextSize, type EvalSettings } from './settings.js';
+
+/** A model file ready to load. */
+export interface ModelFile {
+  /** What the user gave (`hf:` reference or absolute path). */
+  ref: string;
+  /** The local file. */
+  path: string;
+  sha256: string;
+  bytes: number;
+}
+
+/**
+ * Finds (downloading if needed) and hashes the model file.
+ *
+ * @throws EvalOptionError naming `--model` for a missing file or a failed/offline download.
+ */
+export async function resolveModelFile(ref: string, hub: HubOptions = {}): Promise<ModelFile> {
+  let file = ref;
+  if (isHfRef(ref)) {
+    try {
+      file = await resolveHfRef(ref, hub);
+    } catch (err) {
+      throw new EvalOptionError('--model', `cannot get ${ref}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  } else {
+    let st;
+    try {
+      st = await stat(ref);
+    } catch {
+      throw new EvalOptionError('--model', `model file not found: ${ref} (expected a GGUF file or an hf:<owner>/<repo>/<file>.gguf reference)`);
+    }
+    if (!st.isFile()) throw new EvalOptionError('--model', `${ref} is not a file (expected a GGUF file)`);
+  }
+  const hash = await cachedSha256(file);
+  return { ref, path: file, sha256: hash.sha256, bytes: hash.size };
+}
+
+/** A loaded model with the context size the run uses. */
+export interface LoadedRunModel {
+  model: Model;
+  contextSize: number;
+}
+
+/**
+ * Loads the model with the run's context size: the explicit one, else the model's training
+ * context capped at 4096 (the file is loaded again when that differs from the first guess).
+ *
+ * @throws EvalOptionError naming `--model` (a file llama.cpp cannot load) or `--max-tokens` (no room for a prompt).
+ */
+export async function loadRunModel(file: ModelFile, settings: EvalSettings): Promise<LoadedRunModel> {
+  const load = async (contextSize: number): Promise<Model> => {
+    try {
+      return await loadModel(file.path, { contextSize, threads: settings.threads });
+    } catch (err) {
+      throw new EvalOptionError('--model', `cannot load ${file.path}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  };
+  const guess = settings.contextSize ?? AUTO_CONTEXT_CAP;
+  let model = await load(guess);
+  let contextSize: number;
+  try {
+    contextSize = effectiveContextSize(settings, model.info.trainContextSize);
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  if (contextSize !== guess) {
+    model.dispose();
+    model = await load(contextSize);
+  }
+  return { model, contextSize };
+}
+
+/**
+ * Generates a few untimed tokens, so that thread start-up (and other libraries' worker threads
+ * still spinning, e.g. onnxruntime's after embedding) do not slow the first timed generation.
+ * Call it right before the timed generations.
+ */
+export async function warmUp(model: Model): Promise<void> {
+  await model.generate(model.tokenize('Hello', { addSpecial: true }), { maxTokens: 4 });
+}

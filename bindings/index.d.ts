@@ -123,6 +123,11 @@ export interface NativeSystemInfo {
 }
 
 export interface NativeTestHooks {
+  /**
+   * In a sanitizer build: runs LeakSanitizer now (its report goes to stderr) and returns whether
+   * it found leaks; null in a normal build.
+   */
+  leakCheck(): boolean | null;
   applyBias(
     matrix: NativeVocabMatrix,
     user: Float32Array,
@@ -172,9 +177,9 @@ export interface NativeBenchTools {
     type: NativeQuantType,
     options?: { threads?: number },
   ): Promise<{ path: string; bytes: number; ms: number }>;
-  /** ms of each of `reps` memcpy copies of a `bytes` buffer (after one warm-up), split over `threads` threads. */
+  /** ms of each of `reps` memcpy copies of a `bytes` buffer, split over `threads` threads (no warm-up: the caller runs one). */
   memoryCopy(options: { bytes: number; reps: number; threads: number }): Promise<Float64Array>;
-  /** ms of each of `reps` full-vocabulary passes of the bias kernel (after one warm-up). */
+  /** ms of each of `reps` full-vocabulary passes of the bias kernel (no warm-up: the caller runs one). */
   kernelPasses(matrix: NativeVocabMatrix, user: Float32Array, impl: NativeKernelImpl, reps: number): Promise<Float64Array>;
 }
 

@@ -122,7 +122,8 @@ Napi::Value AddonModel::Tokenize(const Napi::CallbackInfo & info) {
         if (n < 0) throw Napi::Error::New(env, "tokenization failed");
     }
     Napi::Int32Array arr = Napi::Int32Array::New(env, static_cast<size_t>(n));
-    std::memcpy(arr.Data(), out.data(), static_cast<size_t>(n) * sizeof(llama_token));
+    // An empty array has no data pointer, and memcpy from/to null is undefined even for 0 bytes.
+    if (n > 0) std::memcpy(arr.Data(), out.data(), static_cast<size_t>(n) * sizeof(llama_token));
     return arr;
 }
 

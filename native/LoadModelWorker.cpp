@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "AddonModel.h"
+#include "GgufPrecheck.h"
 #include "LlamaLog.h"
 
 namespace persona {
@@ -26,6 +27,7 @@ void checkGgufFile(const std::string & path) {
         throw std::runtime_error("not a GGUF file (the first bytes are not 'GGUF'): " + path);
     }
     if (got < sizeof head) throw std::runtime_error("GGUF file is truncated (shorter than its header): " + path);
+    precheckGguf(path);  // header, KV pairs and tensor infos, before llama.cpp sees the file
 }
 
 LoadModelWorker::LoadModelWorker(Napi::Env env, LoadModelParams params)

@@ -5,6 +5,7 @@
 
 #include "AddonVocabMatrix.h"
 #include "BiasSampler.h"
+#include "LeakCheck.h"
 #include "NapiArgs.h"
 
 namespace persona {
@@ -12,6 +13,7 @@ namespace persona {
 Napi::Object TestHooks::Init(Napi::Env env) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("applyBias", Napi::Function::New(env, ApplyBias, "applyBias"));
+    o.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
     return o;
 }
 

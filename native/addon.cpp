@@ -6,6 +6,7 @@
 #include "AddonModel.h"
 #include "AddonState.h"
 #include "AddonVocabMatrix.h"
+#include "BenchTools.h"
 #include "BiasKernel.h"
 #include "LlamaLog.h"
 #include "TestHooks.h"
@@ -54,6 +55,7 @@ Napi::Object Init(Napi::Env env, Napi::Object exports) {
     exports.Set("AddonVocabMatrix", matrix);
     exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
     exports.Set("testing", TestHooks::Init(env));
+    exports.Set("tools", BenchTools::Init(env));
     return exports;
 }
 

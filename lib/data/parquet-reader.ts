@@ -122,6 +122,39 @@ export async function parquetRowCount(file: string): Promise<number> {
 }
 
 /**
+ * Checks every row group's column chunks against the schema and the file before any read
+ * starts: a chunk whose path is not in the schema, or whose byte range lies outside the file,
+ * is reported with the file, row group and column. (hyparquet would throw on such a chunk only
+ * after the reads of the earlier chunks had started, leaving them unawaited.)
+ */
+export function checkColumnChunks(metadata: FileMetaData, file: string, fileSize: number): void {
+  const paths = new Set<string>();
+  const walk = (node: SchemaTree, prefix: string[]): void => {
+    for (const child of node.children) {
+      const p = [...prefix, child.element.name];
+      paths.add(p.join('\u0000'));
+      walk(child, p);
+    }
+  };
+  walk(parquetSchema(metadata), []);
+  metadata.row_groups.forEach((group, g) => {
+    for (const chunk of group.columns) {
+      const meta = chunk.meta_data;
+      if (!meta) continue;
+      const name = meta.path_in_schema.join('.');
+      if (!paths.has(meta.path_in_schema.join('\u0000'))) {
+        throw new Error(`${file}: row group ${g} has a column chunk "${name}" that is not in the file's schema (corrupt file?)`);
+      }
+      const start = Number(meta.dictionary_page_offset ?? meta.data_page_offset);
+      const end = start + Number(meta.total_compressed_size);
+      if (!(start >= 0 && end <= fileSize)) {
+        throw new Error(`${file}: row group ${g}, column "${name}" lies outside the file (bytes ${start}..${end} of ${fileSize}; truncated or corrupt file?)`);
+      }
+    }
+  });
+}
+
+/**
  * Yields the records of a LongLaMP parquet file, one row group at a time. Invalid rows throw a
  * {@link RecordError} (file, row, field) unless `skipInvalid` is set; a schema mismatch always
  * throws a {@link SchemaError}.
@@ -136,6 +169,7 @@ export async function* readParquetRecords(file: string, task: TaskSpec, opts: Re
     throw new Error(`${file}: not a readable parquet file (${(err as Error).message})`);
   }
   const floatFields = checkParquetSchema(metadata, task, file, opts.config);
+  checkColumnChunks(metadata, file, buffer.byteLength);
   const columns = [task.userIdField, 'input', 'output', 'profile'];
   let rowStart = 0;
   for (const group of metadata.row_groups) {

@@ -53,7 +53,7 @@ function cacheKey(source: VocabSource, embedder: TextEmbedder, encoding: PieceEn
   return JSON.stringify({ rules: SURFACE_RULES_VERSION, encoding, vocab: vocabHash(source), embedder: embedder.id });
 }
 
-function readCache(file: string, key: string, warn: (m: string) => void): VocabSpace | undefined {
+function readCache(file: string, key: string, warn: (m: string) => void, expected: { rows: number; dims: number }): VocabSpace | undefined {
   if (!existsSync(file)) return undefined;
   try {
     const buf = readFileSync(file);
@@ -64,6 +64,10 @@ function readCache(file: string, key: string, warn: (m: string) => void): VocabS
     const keyLen = buf.readUInt32LE(24);
     const storedKey = buf.toString('utf8', 28, 28 + keyLen);
     if (storedKey !== key) throw new Error('key mismatch');
+    if (rows !== expected.rows || dims !== expected.dims) {
+      throw new Error(`shape ${rows} x ${dims}, expected ${expected.rows} x ${expected.dims}`);
+    }
+    if (zeroRows > rows) throw new Error(`zeroRows ${zeroRows} exceeds rows ${rows}`);
     const start = 28 + keyLen;
     if (buf.length !== start + rows * dims * 2) throw new Error(`size ${buf.length}, expected ${start + rows * dims * 2}`);
     const bits = new Uint16Array(rows * dims);
@@ -102,7 +106,7 @@ export async function buildVocabSpace(opts: VocabSpaceOptions): Promise<BuiltVoc
   const dir = opts.cacheDir === undefined ? path.join(personaGenCacheDir(), 'vocab') : opts.cacheDir;
   const file = dir === null ? undefined : path.join(dir, `vocab-${createHash('sha256').update(key).digest('hex').slice(0, 24)}.f16`);
   if (file) {
-    const cached = readCache(file, key, warn);
+    const cached = readCache(file, key, warn, { rows: opts.source.vocabSize, dims: opts.embedder.dims });
     if (cached) return { ...cached, fromCache: true, cacheFile: file, encoding };
   }
   const rows = opts.source.vocabSize;

@@ -77,10 +77,19 @@ export function writeJsonAtomic(file: string, value: unknown): void {
 function processAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
-    return true;
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // kill(pid, 0) also succeeds on a process that was killed but not yet reaped (a zombie, e.g.
+  // under a container init that does not reap): on Linux, ask /proc for its state.
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+    if (state === 'Z' || state === 'X') return false;
+  } catch {
+    // no /proc (not Linux) or the process just went away
+  }
+  return true;
 }
 
 /**

@@ -60,7 +60,14 @@ export function expandRunDirs(args: readonly string[]): string[] {
     const sweepFile = path.join(abs, 'sweep.json');
     if (existsSync(sweepFile) && !existsSync(path.join(abs, 'config.json'))) {
       const sweep = JSON.parse(readFileSync(sweepFile, 'utf8')) as { cells?: { dir: string }[] };
-      for (const cell of sweep.cells ?? []) out.push(path.resolve(abs, cell.dir));
+      for (const [i, cell] of (sweep.cells ?? []).entries()) {
+        const dir = typeof cell?.dir === 'string' ? path.resolve(abs, cell.dir) : '';
+        // A sweep's cells live inside its folder; anything else in sweep.json is refused.
+        if (!dir || path.relative(abs, dir).startsWith('..') || path.isAbsolute(path.relative(abs, dir)) || dir === abs) {
+          throw new Error(`${sweepFile}: cells[${i}].dir must be a folder inside the sweep folder, got ${JSON.stringify(cell?.dir)}`);
+        }
+        out.push(dir);
+      }
       continue;
     }
     out.push(abs);

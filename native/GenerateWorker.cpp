@@ -1,10 +1,9 @@
 #include "GenerateWorker.h"
 
 #include <algorithm>
-#include <exception>
 #include <stdexcept>
-#include <thread>
 
+#include "ComputeThreads.h"
 #include "LlamaLog.h"
 
 namespace persona {
@@ -64,21 +63,8 @@ void GenerateWorker::releaseStream() {
 
 void GenerateWorker::Execute() {
     try {
-        // The token loop runs on a thread of its own that ends with the generation: ggml's
-        // OpenMP team belongs to the thread that starts it, and libgomp keeps a team per
-        // libuv worker thread that ever generated; with more teams' threads than CPUs it
-        // stops spinning at barriers (GOMP's throttled spin), which cost ~35% of decode
-        // speed from the second generation of a process on. A thread that exits frees its team.
-        std::exception_ptr failure;
-        std::thread compute([this, &failure] {
-            try {
-                run();
-            } catch (...) {
-                failure = std::current_exception();
-            }
-        });
-        compute.join();
-        if (failure) std::rethrow_exception(failure);
+        // On a compute thread, not on libuv's: see ComputeThreads.h (OpenMP teams).
+        ComputeThreads::run([this] { run(); });
         if (control_->model_disposed.load()) {
             SetError("the model was disposed while this generation was running");
         }

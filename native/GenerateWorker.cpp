@@ -4,6 +4,7 @@
 #include <stdexcept>
 
 #include "ComputeThreads.h"
+#include "Handles.h"
 #include "LlamaLog.h"
 
 namespace persona {
@@ -30,12 +31,6 @@ size_t completeUtf8Prefix(const std::string & s) {
     return n;  // only continuation bytes (invalid UTF-8): pass them on as they are
 }
 
-struct ContextDeleter {
-    void operator()(llama_context * c) const { llama_free(c); }
-};
-struct SamplerDeleter {
-    void operator()(llama_sampler * s) const { llama_sampler_free(s); }
-};
 
 }  // namespace
 

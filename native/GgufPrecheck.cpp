@@ -15,6 +15,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "Handles.h"
 #include "ggml.h"
 
 namespace persona {
@@ -53,9 +54,6 @@ const char * typeName(uint32_t t) {
     return t <= T_F64 ? names[t] : "?";
 }
 
-struct FileCloser {
-    void operator()(FILE * f) const { std::fclose(f); }
-};
 
 // One KV pair, with what the checks need of its value.
 struct Kv {

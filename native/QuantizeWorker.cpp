@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <sys/stat.h>
 
+#include "Handles.h"
 #include "LlamaLog.h"
 #include "LoadModelWorker.h"
 #include "gguf.h"
@@ -25,9 +26,6 @@ const FtypeName kFtypes[] = {
     {"q5_k_m", LLAMA_FTYPE_MOSTLY_Q5_K_M}, {"q4_k_m", LLAMA_FTYPE_MOSTLY_Q4_K_M}, {"q4_0", LLAMA_FTYPE_MOSTLY_Q4_0},
 };
 
-struct GgufDeleter {
-    void operator()(gguf_context * c) const { gguf_free(c); }
-};
 
 // The input must be a GGUF file whose metadata names an architecture: llama.cpp's loader
 // then reports problems as errors rather than asserting.

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "Handles.h"
 #include "LoadModelWorker.h"
 #include "ggml.h"
 #include "gguf.h"
@@ -18,17 +19,6 @@
 namespace persona {
 namespace {
 
-struct GgufDeleter {
-    void operator()(gguf_context * c) const { gguf_free(c); }
-};
-struct GgmlDeleter {
-    void operator()(ggml_context * c) const { ggml_free(c); }
-};
-struct FileCloser {
-    void operator()(FILE * f) const {
-        if (f) std::fclose(f);
-    }
-};
 
 enum class Fill { One, Bias, Weight, Embedding };
 

@@ -6,24 +6,12 @@
 #include <stdexcept>
 #include <sys/stat.h>
 
+#include "Handles.h"
 #include "LoadModelWorker.h"
 #include "ggml.h"
 #include "gguf.h"
 
 namespace persona {
-namespace {
-
-struct GgufDeleter {
-    void operator()(gguf_context * c) const { gguf_free(c); }
-};
-struct GgmlDeleter {
-    void operator()(ggml_context * c) const { ggml_free(c); }
-};
-struct FileCloser {
-    void operator()(FILE * f) const { std::fclose(f); }
-};
-
-}  // namespace
 
 EmbeddingRows readTokenEmbedding(const std::string & path) {
     checkGgufFile(path);

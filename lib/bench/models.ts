@@ -18,24 +18,19 @@ import type { NativeQuantType, NativeSyntheticModelSpec } from '../../bindings/i
 import { packageRoot } from '../../bindings/index.js';
 import { native } from '../native.js';
 
-/** A benchmark model: the architecture's hyperparameters and the vocabulary GGUF it copies. */
-export interface BenchModelSpec {
-  /** File-name stem and table label. */
-  name: string;
-  /** The real model whose shapes these are. */
-  shapeOf: string;
-  arch: 'qwen2' | 'llama';
-  /** File name in llama.cpp's models/ folder. */
-  vocabFile: string;
-  layers: number;
-  embd: number;
-  heads: number;
-  kvHeads: number;
-  ffn: number;
-  contextLength: number;
-  ropeFreqBase: number;
-  rmsEps: number;
-}
+/** A benchmark model: the architecture's hyperparameters (the writer's own spec fields) and the vocabulary GGUF it copies. */
+export type BenchModelSpec = Pick<
+  NativeSyntheticModelSpec,
+  'arch' | 'layers' | 'embd' | 'heads' | 'kvHeads' | 'ffn' | 'contextLength'
+> &
+  Required<Pick<NativeSyntheticModelSpec, 'ropeFreqBase' | 'rmsEps'>> & {
+    /** File-name stem and table label. */
+    name: string;
+    /** The real model whose shapes these are. */
+    shapeOf: string;
+    /** File name in llama.cpp's models/ folder. */
+    vocabFile: string;
+  };
 
 /** Bumped whenever the writer's output changes, so that stale cached files are not reused. */
 const WRITER_VERSION = 1;

@@ -14,7 +14,7 @@ import { selectUsers } from '../eval/data-source.js';
 import { loadRunModel, resolveModelFile, warmUp } from '../eval/model-file.js';
 import { fitPrompt } from '../eval/prompt-fit.js';
 import { createRunScorer } from '../eval/scoring.js';
-import { resolveEvalSettings, EvalOptionError, type EvalSettingsInput } from '../eval/settings.js';
+import { decodingOptions, resolveEvalSettings, EvalOptionError, type EvalSettingsInput } from '../eval/settings.js';
 import { openSpace } from '../eval/space.js';
 import { alignColumns, METRIC_LABELS, TABLE_METRICS } from '../eval/table.js';
 import type { GenerateOptions } from '../generation-options.js';
@@ -125,14 +125,7 @@ export function registerDemoCommand(program: Command, io: DemoCommandIO = { stdo
           out(indent(fitted.text));
           out(`(${fitted.tokens.length} tokens${chat ? ', in the chat template' : ''}${fitted.truncatedTokens ? `, ${fitted.truncatedTokens} cut from the front to fit` : ''})`);
 
-          const gen: GenerateOptions = {
-            maxTokens: settings.maxTokens,
-            temperature: settings.temperature,
-            topK: settings.topK,
-            topP: settings.topP,
-            minP: settings.minP,
-            seed: settings.seed,
-          };
+          const gen: GenerateOptions = decodingOptions(settings);
           await warmUp(model);
           const base = await model.generate(fitted.tokens, gen);
           const pers = await model.generate(fitted.tokens, {

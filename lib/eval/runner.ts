@@ -29,7 +29,7 @@ import { fitPrompt } from './prompt-fit.js';
 import { buildRunConfig, readRunConfig, type RunConfig } from './run-config.js';
 import { lockRunDir, runPaths, writeJsonAtomic } from './run-folder.js';
 import { createRunScorer } from './scoring.js';
-import { EvalOptionError, type EvalSettings } from './settings.js';
+import { decodingOptions, EvalOptionError, type EvalSettings } from './settings.js';
 import { openSpace } from './space.js';
 import { summarizeRun, type EvalSummary } from './summary.js';
 import { listSystems } from './systems.js';
@@ -235,15 +235,7 @@ export async function runEval(request: RunEvalRequest, options: RunEvalOptions):
               break outer;
             }
             const fitted = fitPrompt(model, s.ragK !== null ? rag!.prompt : record.input, { chat, maxTokens: settings.maxTokens, contextSize });
-            const gen: GenerateOptions = {
-              maxTokens: settings.maxTokens,
-              temperature: settings.temperature,
-              topK: settings.topK,
-              topP: settings.topP,
-              minP: settings.minP,
-              seed: settings.seed,
-              ...(signal ? { signal } : {}),
-            };
+            const gen: GenerateOptions = { ...decodingOptions(settings), ...(signal ? { signal } : {}) };
             if (s.beta !== null) {
               gen.personalization = {
                 matrix: space.matrix,

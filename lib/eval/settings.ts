@@ -8,6 +8,7 @@
 import path from 'node:path';
 
 import { TASKS, parseSetting, parseSplit, resolveTask, type Setting, type Split, type TaskId } from '../data/tasks.js';
+import type { GenerateOptions } from '../generation-options.js';
 import { isHfRef } from '../hub/hf-ref.js';
 
 /** Where the token vectors and the user vector live. */
@@ -284,4 +285,16 @@ export function effectiveContextSize(settings: EvalSettings, trainContextSize: n
 /** The short name of a task's kind, e.g. `abstract`. */
 export function taskKindOf(settings: Pick<EvalSettings, 'task'>): string {
   return TASKS[settings.task].kind;
+}
+
+/** The decoding options every system of a run shares (same seed for all), from the settings. */
+export function decodingOptions(settings: EvalSettings): GenerateOptions {
+  return {
+    maxTokens: settings.maxTokens,
+    temperature: settings.temperature,
+    topK: settings.topK,
+    topP: settings.topP,
+    minP: settings.minP,
+    seed: settings.seed,
+  };
 }

@@ -109,21 +109,28 @@ void GenerateWorker::run() {
                                  " tokens (loadModel's contextSize)");
     }
 
-    llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = params_.n_ctx;
-    cp.n_batch = params_.n_batch;
-    cp.n_ubatch = params_.n_batch;
-    cp.n_seq_max = 1;
-    cp.n_threads = params_.n_threads;
-    cp.n_threads_batch = params_.n_threads;
-    cp.no_perf = true;
-    cp.abort_callback = [](void * data) { return static_cast<GenerationControl *>(data)->abort.load(); };
-    cp.abort_callback_data = control_.get();
-    std::unique_ptr<llama_context, ContextDeleter> ctx(llama_init_from_model(model, cp));
-    if (!ctx) {
-        throw std::runtime_error("could not create a context of " + std::to_string(params_.n_ctx) +
-                                 " tokens: " + LlamaLog::threadErrors());
+    // A context of these sizes from the model's idle one, or a new one. It goes back to the
+    // model only when the generation ends without an error (see ContextLease).
+    ContextLease ctx(*model_, params_.n_ctx, params_.n_batch);
+    if (!ctx.get()) {
+        llama_context_params cp = llama_context_default_params();
+        cp.n_ctx = params_.n_ctx;
+        cp.n_batch = params_.n_batch;
+        cp.n_ubatch = params_.n_batch;
+        cp.n_seq_max = 1;
+        cp.n_threads = params_.n_threads;
+        cp.n_threads_batch = params_.n_threads;
+        cp.no_perf = true;
+        ctx.reset(llama_init_from_model(model, cp));
+        if (!ctx.get()) {
+            throw std::runtime_error("could not create a context of " + std::to_string(params_.n_ctx) +
+                                     " tokens: " + LlamaLog::threadErrors());
+        }
     }
+    llama_set_n_threads(ctx.get(), params_.n_threads, params_.n_threads);
+    llama_set_abort_callback(
+        ctx.get(), [](void * data) { return static_cast<GenerationControl *>(data)->abort.load(); },
+        control_.get());
 
     // The sampler chain: repetition penalty, personalization bias, then the truncation
     // samplers and the final pick. The chain owns every sampler added to it.
@@ -160,6 +167,7 @@ void GenerateWorker::run() {
         if (rc == 2 || control_->abort.load()) {
             stop_reason_ = "abort";
             prompt_ms_ = msSince(t_prompt);
+            ctx.giveBack();
             return;
         }
         if (rc != 0) {
@@ -231,6 +239,7 @@ void GenerateWorker::run() {
         n_past++;
     }
     decode_ms_ = msSince(t_decode);
+    ctx.giveBack();
     text_ += pending_bytes_;  // a cut-off character at the very end is passed on as it is
     pending_bytes_.clear();
     emitText(true);

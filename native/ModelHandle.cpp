@@ -5,6 +5,7 @@
 namespace persona {
 
 ModelHandle::~ModelHandle() {
+    idle_.reset();  // a context must go before its model
     if (model_) llama_model_free(model_);
     model_ = nullptr;
 }
@@ -30,6 +31,28 @@ void ModelHandle::markDisposed() {
         }
     }
     running_.clear();
+    idle_.reset();
 }
+
+ContextPtr ModelHandle::takeContext(uint32_t n_ctx, uint32_t n_batch) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!idle_ || idle_n_ctx_ != n_ctx || idle_n_batch_ != n_batch || disposed_.load()) return nullptr;
+    return std::move(idle_);
+}
+
+void ModelHandle::returnContext(ContextPtr ctx, uint32_t n_ctx, uint32_t n_batch) {
+    if (!ctx) return;
+    llama_set_abort_callback(ctx.get(), nullptr, nullptr);
+    llama_memory_clear(llama_get_memory(ctx.get()), true);
+    ContextPtr previous;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (disposed_.load()) return;  // ctx is freed on the way out, before the model can be
+        previous = std::move(idle_);
+        idle_ = std::move(ctx);
+        idle_n_ctx_ = n_ctx;
+        idle_n_batch_ = n_batch;
+    }
+}  // `previous` (if any) is freed here, outside the lock
 
 }  // namespace persona

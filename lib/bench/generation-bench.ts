@@ -16,7 +16,7 @@ import { loadModel, type Model } from '../model.js';
 import { VocabMatrix } from '../vocab-matrix.js';
 import type { BenchModelFile } from './models.js';
 import { loadNodeLlamaCpp, type NlcRunner } from './node-llama-cpp-runner.js';
-import { alternate, benchStat, pairedRatio, randomVector, type BenchStat, type Variant } from './stats.js';
+import { alternate, benchStat, pairedRatio, quietMachine, randomVector, type BenchStat, type Variant } from './stats.js';
 
 /** Settings of {@link generationBench}. */
 export interface GenerationBenchOptions {
@@ -189,11 +189,15 @@ export async function generationBench(file: BenchModelFile, o: GenerationBenchOp
       }
     }
 
-    const runs = await alternate(variants, o.runs, (name, round, f) =>
-      o.log(
-        `  ${file.spec.name} ${file.quant} round ${round + 1} ${name}: decode ${f.decodeTps.toFixed(2)} tok/s, ` +
-          `prompt ${f.promptTps.toFixed(1)} tok/s, wall ${f.wallMs.toFixed(0)} ms`,
-      ),
+    const runs = await alternate(
+      variants,
+      o.runs,
+      (name, round, f) =>
+        o.log(
+          `  ${file.spec.name} ${file.quant} round ${round + 1} ${name}: decode ${f.decodeTps.toFixed(2)} tok/s, ` +
+            `prompt ${f.promptTps.toFixed(1)} tok/s, wall ${f.wallMs.toFixed(0)} ms`,
+        ),
+      () => quietMachine(),
     );
     const plain = runs.plain!;
     const personalized = runs.personalized!;

@@ -21,19 +21,26 @@ export type AlternatedRuns<F extends string> = Record<string, Record<F, number[]
 /**
  * Runs every variant once as a warm-up (results dropped), then `runs` rounds in which every
  * variant runs once; the order rotates by one each round (A B C, B C A, C A B, ...).
+ * `settle`, when given, runs before every run (warm-up included) and is not timed: for
+ * example a full GC and a pause, so that one variant's garbage is not collected during the next.
  */
 export async function alternate<F extends string>(
   variants: readonly Variant<F>[],
   runs: number,
   onRun?: (variant: string, round: number, figures: Record<F, number>) => void,
+  settle?: () => Promise<void>,
 ): Promise<AlternatedRuns<F>> {
   if (variants.length === 0) throw new RangeError('alternate() needs at least one variant');
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`runs must be a positive integer, got ${runs}`);
-  for (const v of variants) await v.run();
+  for (const v of variants) {
+    await settle?.();
+    await v.run();
+  }
   const out: AlternatedRuns<F> = {};
   for (let round = 0; round < runs; round++) {
     for (let k = 0; k < variants.length; k++) {
       const v = variants[(round + k) % variants.length]!;
+      await settle?.();
       const figures = await v.run();
       const slot = (out[v.name] ??= {} as Record<F, number[]>);
       for (const [key, value] of Object.entries(figures) as [F, number][]) (slot[key] ??= []).push(value);
@@ -69,4 +76,13 @@ export function randomVector(n: number, seed: number): Float32Array {
   const out = new Float32Array(n);
   for (let i = 0; i < n; i++) out[i] = rand();
   return out;
+}
+
+/**
+ * A full garbage collection (when Node runs with `--expose-gc`, as `npm run bench` does) and a
+ * pause of `ms`, so that V8's collector and background threads are idle when a timed run starts.
+ */
+export async function quietMachine(ms = 150): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await new Promise((resolve) => setTimeout(resolve, ms));
 }

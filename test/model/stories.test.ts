@@ -187,6 +187,31 @@ describe.skipIf(!hasStoriesModel)('stories260K', () => {
     });
   });
 
+  it('a reused context (after an aborted, a sampled and a long generation) gives what a fresh model gives', async () => {
+    const opts = { maxTokens: 40, temperature: 0.8, seed: 11 } as const;
+    const fresh = await loadModel(storiesModel, { contextSize: 256, threads: 2 });
+    let expected: Int32Array;
+    try {
+      expected = (await fresh.generate('Lily and Ben', opts)).tokens;
+    } finally {
+      fresh.dispose();
+    }
+    const reused = await loadModel(storiesModel, { contextSize: 256, threads: 2 });
+    try {
+      const c = new AbortController();
+      const p = reused.generate('Once upon a time', { maxTokens: 200, temperature: 1, seed: 3, signal: c.signal, stopOnAbortSignal: true });
+      setTimeout(() => c.abort(), 2);
+      await p;
+      await reused.generate('Once upon a time there was', { maxTokens: 200, temperature: 1, seed: 5 });
+      await reused.generate('The cat', { maxTokens: 200 });
+      expect(Array.from((await reused.generate('Lily and Ben', opts)).tokens)).toEqual(Array.from(expected));
+      const greedy = await reused.generate('Once upon a time', { maxTokens: 60 });
+      expect(greedy.text.startsWith(storiesGreedyReference)).toBe(true);
+    } finally {
+      reused.dispose();
+    }
+  });
+
   it('several generations at once give the same tokens as one by one', async () => {
     const opts = (seed: number) => ({ maxTokens: 40, temperature: 0.8, seed });
     const serial = [];

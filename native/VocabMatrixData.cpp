@@ -2,12 +2,14 @@
 
 #include <cmath>
 #include <cstring>
+#include <stdexcept>
 
 namespace persona {
 
-VocabMatrixData::VocabMatrixData(const float * data, size_t rows, size_t dims, bool center, RowType type)
+VocabMatrixData::VocabMatrixData(std::vector<float> data, size_t rows, size_t dims, bool center, RowType type)
     : rows_(rows), dims_(dims), type_(type) {
-    std::vector<float> work(data, data + rows * dims);
+    if (data.size() != rows * dims) throw std::invalid_argument("the matrix data does not hold rows x dims values");
+    std::vector<float> work = std::move(data);
     std::vector<uint8_t> zero(rows, 0);
     for (size_t v = 0; v < rows; v++) {
         const float * r = &work[v * dims];
@@ -48,6 +50,7 @@ VocabMatrixData::VocabMatrixData(const float * data, size_t rows, size_t dims, b
     } else {
         f16_.resize(rows * dims);
         for (size_t i = 0; i < rows * dims; i++) f16_[i] = floatToHalf(work[i]);
+        work = std::vector<float>();
     }
 }
 

@@ -20,7 +20,9 @@ class VocabMatrixData {
     // data.size() == rows * dims). With `center`, the mean of the non-zero rows is
     // subtracted from each non-zero row first. Rows are then L2-normalized; rows that are
     // all zero stay zero (they never receive a bias).
-    VocabMatrixData(const float * data, size_t rows, size_t dims, bool center, RowType type);
+    // Takes the rows (rows x dims, row-major) by value and normalizes them in place: pass an
+    // rvalue so that building a matrix holds one native copy, not two.
+    VocabMatrixData(std::vector<float> data, size_t rows, size_t dims, bool center, RowType type);
 
     size_t rows() const { return rows_; }
     size_t dims() const { return dims_; }

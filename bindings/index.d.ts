@@ -118,8 +118,8 @@ export interface NativeSystemInfo {
   hardwareThreads: number;
   gpuOffload: boolean;
   napiVersion: number;
-  /** The CPU target llama.cpp's kernels were compiled for: native (this machine), baseline or avx2. */
-  cpuTarget: 'native' | 'baseline' | 'avx2';
+  /** The CPU target llama.cpp's kernels were compiled for: native (this machine), baseline, avx2 or avx512. */
+  cpuTarget: 'native' | 'baseline' | 'avx2' | 'avx512';
 }
 
 export interface NativeTestHooks {
@@ -195,6 +195,8 @@ export interface NativeAddon {
 export declare const packageRoot: string;
 /** Whether this CPU can run the x86-64-v3 (AVX2) prebuilt binary. */
 export declare function cpuHasAvx2(): boolean;
+/** The best prebuilt CPU variant this machine runs (CPUID; `PERSONA_GEN_CPU_VARIANT` overrides). */
+export declare function cpuVariant(): 'baseline' | 'avx2' | 'avx512';
 /** The places the loader tries, in order, for this platform. */
 export declare function candidatePaths(): string[];
 /** Loads (once) and returns the native addon. */

@@ -6,6 +6,8 @@
 //   prebuilds/<platform>-<arch>/avx2/persona-gen.napi.node   x86-64 only: AVX2/FMA/F16C kernels,
 //                                                             chosen by bindings/index.js at load
 //                                                             time when the CPU has them
+//   prebuilds/<platform>-<arch>/avx512/persona-gen.napi.node x86-64 only: AVX-512 (F/CD/VL/DQ/BW)
+//                                                             + VNNI kernels, chosen the same way
 //   prebuilds/<platform>-<arch>/probe/cpu.node               x86-64 only: the CPUID probe that
 //                                                             makes that choice
 // Neither uses -march=native; our own bias kernel picks its SIMD path at run time in both.
@@ -19,6 +21,7 @@ const tuple = `${process.platform}-${process.arch}`;
 const variants = [{ cpu: 'baseline', dest: path.join('prebuilds', tuple, 'persona-gen.napi.node') }];
 if (process.arch === 'x64') {
   variants.push({ cpu: 'avx2', dest: path.join('prebuilds', tuple, 'avx2', 'persona-gen.napi.node') });
+  variants.push({ cpu: 'avx512', dest: path.join('prebuilds', tuple, 'avx512', 'persona-gen.napi.node') });
 }
 
 for (const v of variants) {

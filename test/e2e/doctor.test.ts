@@ -18,7 +18,7 @@ describe('persona-gen doctor', () => {
     expect(r.status, r.stderr).toBe(0);
     const report = JSON.parse(r.stdout);
     expect(report.llamaCpp).toMatch(/^v0\.4\.0 \(80fb11ac73e6\)$/);
-    expect(['native', 'baseline', 'avx2']).toContain(report.cpuTarget);
+    expect(['native', 'baseline', 'avx2', 'avx512']).toContain(report.cpuTarget);
     expect(['avx512', 'avx2', 'neon', 'scalar']).toContain(report.biasKernel);
     expect(report.napiVersion).toBe(8);
     expect(report.defaultThreads).toBeGreaterThan(0);

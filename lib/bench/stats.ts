@@ -58,16 +58,22 @@ export function pairedRatio(b: readonly number[], a: readonly number[]): BenchSt
   return benchStat(b.map((x, i) => x / a[i]!));
 }
 
-/** A deterministic pseudo-random generator of floats in [-1, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
+/** A deterministic pseudo-random generator of floats in [0, 1): mulberry32 (the benchmarks' and tests' one PRNG). */
+export function mulberry32(seed: number): () => number {
   let s = seed >>> 0;
   return () => {
     s = (s + 0x6d2b79f5) >>> 0;
     let t = s;
     t = Math.imul(t ^ (t >>> 15), t | 1);
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
+}
+
+/** A deterministic pseudo-random generator of floats in [-1, 1) (mulberry32). */
+export function seededRandom(seed: number): () => number {
+  const next = mulberry32(seed);
+  return () => next() * 2 - 1;
 }
 
 /** `n` random floats in [-1, 1) from `seed`. */

@@ -14,6 +14,7 @@
  * - `raw`: a file built from scratch (headers only, counts without content, ...).
  */
 import { GgufType, parseGguf, tensorBytes, tensorsWithData, writeGguf, type GgufFile, type GgufKv, type GgufScalar, type GgufTensorToWrite } from './gguf-file.js';
+import { mulberry32 } from '../../lib/bench/stats.js';
 
 /** A field of the parsed file whose bytes a `set` mutation overwrites. */
 export type GgufFieldRef =
@@ -66,17 +67,8 @@ export type RawGgufName =
   | 'one-token-vocab'
   | 'big-endian-header';
 
-/** A deterministic PRNG (mulberry32). */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A deterministic PRNG of floats in [0, 1) (mulberry32, shared with the benchmarks). */
+export const prng = mulberry32;
 
 function fieldPosition(f: GgufFile, ref: GgufFieldRef): { pos: number; width: 4 | 8 | 1 | 2 } {
   switch (ref.at) {

@@ -9,6 +9,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
+import { seededRandom } from '../../lib/bench/stats.js';
+
 // ---------------------------------------------------------------------------
 // Minimal protobuf writer
 // ---------------------------------------------------------------------------
@@ -178,17 +180,6 @@ export interface TinyModel {
   typeEmbeddings: Float32Array;
 }
 
-/** Deterministic pseudo-random numbers in [-1, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return (((t ^ (t >>> 14)) >>> 0) / 4294967296) * 2 - 1;
-  };
-}
 
 /**
  * Writes the tiny model into `<root>/models/test/tiny-bert/` (config.json, tokenizer.json,
@@ -200,7 +191,7 @@ export function writeTinyBert(root: string, opts: { dims?: number; seed?: number
   const tokens = [...TINY_SPECIALS, ...TINY_WORDS];
   const vocab = new Map<string, number>(tokens.map((t, i) => [t, i] as const));
   const vocabSize = tokens.length;
-  const rand = rng(opts.seed ?? 7);
+  const rand = seededRandom(opts.seed ?? 7);
   const embeddings = new Float32Array(vocabSize * dims).map(() => rand());
   const typeEmbeddings = new Float32Array(2 * dims).map(() => rand() * 0.1);
 

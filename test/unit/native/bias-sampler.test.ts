@@ -5,17 +5,8 @@ import { describe, expect, it } from 'vitest';
 import { native } from '../../../lib/native.js';
 import { VocabMatrix } from '../../../lib/vocab-matrix.js';
 import { nativeMatrixOf } from '../../../lib/vocab-matrix.js';
+import { mulberry32 } from '../../../lib/bench/stats.js';
 
-function seeded(seed: number) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 // 4 tokens x 2 dims: rows already unit length, row 2 all zero.
 const ROWS = new Float32Array([1, 0, 0, 1, 0, 0, 0.6, 0.8]);
@@ -134,7 +125,7 @@ describe('vocabulary matrix', () => {
   });
 
   it('f16 rows agree with f32 rows to half precision', async () => {
-    const rnd = seeded(7);
+    const rnd = mulberry32(7);
     const data = Float32Array.from({ length: 64 * 33 }, () => rnd() * 2 - 1);
     const a = await VocabMatrix.fromArray(data, 64, 33);
     const b = await VocabMatrix.fromArray(data, 64, 33, { dtype: 'f16' });
@@ -166,7 +157,7 @@ describe('SIMD kernel against scalar', () => {
   for (const dims of [1, 7, 64, 384, 1024]) {
     for (const dtype of ['f32', 'f16'] as const) {
       it(`d = ${dims}, ${dtype} (${simd}): equal within 1e-5 relative to the row's magnitude`, async () => {
-        const rnd = seeded(dims * 31 + (dtype === 'f16' ? 1 : 0));
+        const rnd = mulberry32(dims * 31 + (dtype === 'f16' ? 1 : 0));
         const rows = 257;
         const data = Float32Array.from({ length: rows * dims }, () => rnd() * 2 - 1);
         const m = await VocabMatrix.fromArray(data, rows, dims, { dtype });

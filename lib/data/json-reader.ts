@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 
-import { noteSkipped, type ReadOptions } from './parquet-reader.js';
+import { recordOrSkip, type ReadOptions } from './parquet-reader.js';
 import { emptyStats, RecordError, toRecord, type LongLampRecord } from './records.js';
 import type { TaskSpec } from './tasks.js';
 
@@ -123,22 +123,15 @@ export async function* readJsonRecords(file: string, task: TaskSpec, opts: ReadO
   const layout = await detectLayout(file);
   const rows = layout === 'lines' ? jsonLines(file) : jsonArrayElements(file);
   for await (const raw of rows) {
-    stats.rows++;
-    let rec: LongLampRecord;
-    try {
+    const rec = recordOrSkip(stats, opts, () => {
       let parsed: unknown;
       try {
         parsed = JSON.parse(raw.text);
       } catch (err) {
         throw new RecordError(file, raw.row, '(row)', `not valid JSON (${(err as Error).message})`, raw.line);
       }
-      rec = toRecord(parsed, task, { file, row: raw.row, line: raw.line }, stats, opts);
-    } catch (err) {
-      if (!(err instanceof RecordError) || !opts.skipInvalid) throw err;
-      noteSkipped(stats, err, opts);
-      continue;
-    }
-    stats.valid++;
-    yield rec;
+      return toRecord(parsed, task, { file, row: raw.row, line: raw.line }, stats, opts);
+    });
+    if (rec) yield rec;
   }
 }

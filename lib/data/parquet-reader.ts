@@ -108,11 +108,25 @@ export function checkParquetSchema(metadata: FileMetaData, task: TaskSpec, file:
   return floats;
 }
 
-/** Counts a skipped row and reports it. */
-export function noteSkipped(stats: ReadStats, err: RecordError, opts: ReadOptions): void {
-  stats.skipped++;
-  if (stats.errors.length < 100) stats.errors.push(err);
-  opts.onInvalid?.(err);
+/**
+ * One row through `convert`, counted in `stats`: the record, or `undefined` when the row breaks
+ * the schema and `skipInvalid` is set (the row is then counted as skipped and reported). Any
+ * other error, or a {@link RecordError} without `skipInvalid`, is thrown. Both readers' policy.
+ */
+export function recordOrSkip(stats: ReadStats, opts: ReadOptions, convert: () => LongLampRecord): LongLampRecord | undefined {
+  stats.rows++;
+  let rec: LongLampRecord;
+  try {
+    rec = convert();
+  } catch (err) {
+    if (!(err instanceof RecordError) || !opts.skipInvalid) throw err;
+    stats.skipped++;
+    if (stats.errors.length < 100) stats.errors.push(err);
+    opts.onInvalid?.(err);
+    return undefined;
+  }
+  stats.valid++;
+  return rec;
 }
 
 /** Number of rows of a parquet file (reads the footer only). */
@@ -177,17 +191,8 @@ export async function* readParquetRecords(file: string, task: TaskSpec, opts: Re
     const rows = await parquetReadObjects({ file: buffer, metadata, rowStart, rowEnd, columns });
     for (let i = 0; i < rows.length; i++) {
       const row = rowStart + i;
-      stats.rows++;
-      let rec: LongLampRecord;
-      try {
-        rec = toRecord(rows[i], task, { file, row }, stats, { ...opts, floatFields });
-      } catch (err) {
-        if (!(err instanceof RecordError) || !opts.skipInvalid) throw err;
-        noteSkipped(stats, err, opts);
-        continue;
-      }
-      stats.valid++;
-      yield rec;
+      const rec = recordOrSkip(stats, opts, () => toRecord(rows[i], task, { file, row }, stats, { ...opts, floatFields }));
+      if (rec) yield rec;
     }
     rowStart = rowEnd;
   }

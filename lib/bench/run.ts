@@ -32,6 +32,7 @@ import { embedBench, type EmbedBenchResult } from './embed-bench.js';
 import { generationBench, type GenerationBenchResult } from './generation-bench.js';
 import { bandwidthBench, kernelBench, type BandwidthResult, type KernelResult } from './kernel-bench.js';
 import { memoryBench, type MemoryBenchResult } from './memory-bench.js';
+import { ROUGE_PYTHON_NOTE } from './metrics-bench.js';
 import { metricsSection, type MetricsSectionResult } from './metrics-section.js';
 import { BENCH_MODELS, ensureBenchModel, TINY_QWEN, type BenchModelFile } from './models.js';
 import { renderSection, type Row } from './table.js';
@@ -373,7 +374,7 @@ export function renderReport(r: BenchReport): string {
                   },
                   { label: 'METEOR: ours / NLTK', value: r.metrics.meteorOverPython, unit: 'x', digits: 1, note: 'goal >= 10' },
                 ]),
-            { label: 'ROUGE in Python (rouge_score)', value: '-', note: 'not measured: not in Debian, and PyPI is out of reach here' },
+            { label: 'ROUGE in Python (rouge_score)', value: '-', note: ROUGE_PYTHON_NOTE },
           ]),
     );
   }

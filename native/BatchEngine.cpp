@@ -196,8 +196,8 @@ void BatchEngine::startSequence(const std::shared_ptr<Sequence> & seq, int32_t s
         if (reused > 0) llama_memory_seq_cp(mem, source, slot, 0, static_cast<llama_pos>(reused));
         seq->start(llama_model_get_vocab(model_), slot, reused);
     } catch (const std::exception & e) {
-        seq->fail(e.what());
         release(slot);
+        seq->fail(e.what());
         return;
     }
     prompt_reused_ += reused;
@@ -205,9 +205,10 @@ void BatchEngine::startSequence(const std::shared_ptr<Sequence> & seq, int32_t s
 
 void BatchEngine::dropAborted() {
     for (size_t slot = 0; slot < slots_.size(); slot++) {
-        if (slots_[slot] && slots_[slot]->aborted()) {
-            slots_[slot]->finish("abort");
+        const std::shared_ptr<Sequence> seq = slots_[slot];
+        if (seq && seq->aborted()) {
             release(static_cast<int32_t>(slot));
+            seq->finish("abort");
         }
     }
 }
@@ -284,9 +285,8 @@ void BatchEngine::decodeParts(const std::vector<Part> & parts, size_t begin, siz
         return;
     }
     const auto & seq = parts[begin].seq;
-    const int32_t slot = seq->seqId();
+    release(seq->seqId());
     seq->fail(why);
-    release(slot);
 }
 
 void BatchEngine::afterDecode(const std::vector<Part> & parts, size_t begin, size_t end,
@@ -304,13 +304,17 @@ void BatchEngine::afterDecode(const std::vector<Part> & parts, size_t begin, siz
         }
         seq->decoded(static_cast<size_t>(parts[i].n));
         if (rows[i] < 0) continue;
-        bool goes_on = false;
+        // A sequence that ends leaves its slot before its result is sent, so that a caller who
+        // sees the result sees the slot free.
         try {
-            goes_on = seq->sample(ctx_.get(), rows[i], settings_.n_ctx_seq);
+            const char * reason = seq->sample(ctx_.get(), rows[i], settings_.n_ctx_seq);
+            if (reason == nullptr) continue;
+            release(seq->seqId());
+            seq->finish(reason);
         } catch (const std::exception & e) {
+            release(seq->seqId());
             seq->fail(e.what());
         }
-        if (!goes_on) release(seq->seqId());
     }
 }
 
@@ -322,8 +326,8 @@ void BatchEngine::rollback(const std::vector<Part> & parts, size_t begin, size_t
         if (seq->done()) continue;
         if (!llama_memory_seq_rm(mem, seq->seqId(), static_cast<llama_pos>(seq->cached()), -1)) {
             // A partial removal is not possible (recurrent state): the sequence cannot go on.
-            seq->fail("llama_decode failed and the sequence's state could not be rolled back");
             release(seq->seqId());
+            seq->fail("llama_decode failed and the sequence's state could not be rolled back");
         }
     }
 }
@@ -338,9 +342,10 @@ void BatchEngine::release(int32_t slot) {
 
 void BatchEngine::failAll(const std::string & message) {
     for (size_t slot = 0; slot < slots_.size(); slot++) {
-        if (!slots_[slot]) continue;
-        slots_[slot]->fail(message);
+        const std::shared_ptr<Sequence> seq = slots_[slot];
+        if (!seq) continue;
         release(static_cast<int32_t>(slot));
+        seq->fail(message);
     }
 }
 

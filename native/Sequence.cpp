@@ -29,37 +29,27 @@ void Sequence::start(const llama_vocab * vocab, int32_t seq_id, size_t reused) {
 
 void Sequence::decoded(size_t n) { cached_ = std::min(history_.size(), cached_ + n); }
 
-bool Sequence::sample(llama_context * ctx, int32_t row, uint32_t n_ctx_seq) {
+const char * Sequence::sample(llama_context * ctx, int32_t row, uint32_t n_ctx_seq) {
     if (!sampled_) {
         sampled_ = true;
         t_first_ = Clock::now();
         out_.prompt_ms = msBetween(t_start_, t_first_);
     }
     const llama_token tok = llama_sampler_sample(chain_.get(), ctx, row);
-    if (llama_vocab_is_eog(llama_model_get_vocab(llama_get_model(ctx)), tok)) {
-        finish("eos");
-        return false;
-    }
+    if (llama_vocab_is_eog(llama_model_get_vocab(llama_get_model(ctx)), tok)) return "eos";
     out_.tokens.push_back(tok);
     const size_t before = out_.text.size();
     out_.text += detok_->push(tok);
     if (stops_.cut(out_.text, before)) {
         detok_->clear();
-        finish("stop");
-        return false;
+        return "stop";
     }
     emitText(false);
-    if (static_cast<int32_t>(out_.tokens.size()) >= params_.max_tokens) {
-        finish("maxTokens");
-        return false;
-    }
+    if (static_cast<int32_t>(out_.tokens.size()) >= params_.max_tokens) return "maxTokens";
     history_.push_back(tok);
     // The new token would take the last cell this sequence may use.
-    if (history_.size() > static_cast<size_t>(n_ctx_seq) - 1) {
-        finish("contextFull");
-        return false;
-    }
-    return true;
+    if (history_.size() > static_cast<size_t>(n_ctx_seq) - 1) return "contextFull";
+    return nullptr;
 }
 
 void Sequence::emitText(bool final_flush) {

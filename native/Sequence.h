@@ -47,9 +47,10 @@ class Sequence {
     // `n` more tokens of history() were decoded.
     void decoded(size_t n);
 
-    // Samples from logits row `row` of the last decode and takes the token. Returns true when
-    // the sequence goes on (its new token waits to be decoded), false when it has finished.
-    bool sample(llama_context * ctx, int32_t row, uint32_t n_ctx_seq);
+    // Samples from logits row `row` of the last decode and takes the token. Returns null when
+    // the sequence goes on (its new token waits to be decoded), else why it ends ('eos', 'stop',
+    // 'maxTokens', 'contextFull'): the caller frees its cells, then calls finish().
+    const char * sample(llama_context * ctx, int32_t row, uint32_t n_ctx_seq);
 
     // Ends the generation with the text so far and `reason` ('abort', ...), or with an error.
     void finish(const std::string & reason);

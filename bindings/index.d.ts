@@ -113,6 +113,8 @@ export interface NativeEngineOptions {
   threads?: number;
   /** Sequence slots: most sequences decoded at once (1-256, at most batchSize). */
   parallel?: number;
+  /** Copy the KV cells of prompt prefixes that a running sequence holds instead of decoding them (default true). */
+  sharePrompts?: boolean;
 }
 
 export interface NativeModelConstructor {

@@ -32,6 +32,11 @@ export interface LoadModelOptions {
    * holds contextSize x parallel KV cells and one logits row per slot. Default 4.
    */
   parallel?: number;
+  /**
+   * Requests whose prompt starts with tokens a running sequence already holds copy those KV
+   * cells instead of decoding them again (default true; false is for measuring what it saves).
+   */
+  sharePrompts?: boolean;
   /** Layers to offload to a GPU (needs a GPU build; -1 = all). Default 0. */
   gpuLayers?: number;
   /** Memory-map the file (default true). */
@@ -93,6 +98,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const batchSize = checkNumber(options.batchSize, 'options.batchSize', 1, contextSize, true) ?? Math.min(512, contextSize);
   const parallel = checkNumber(options.parallel, 'options.parallel', 1, Math.min(256, batchSize), true) ?? Math.min(DEFAULT_PARALLEL, batchSize);
   const gpuLayers = checkNumber(options.gpuLayers, 'options.gpuLayers', -1, 100_000, true) ?? 0;
+  if (options.sharePrompts !== undefined) expectType(typeof options.sharePrompts === 'boolean', 'options.sharePrompts must be a boolean');
   if (options.useMmap !== undefined) expectType(typeof options.useMmap === 'boolean', 'options.useMmap must be a boolean');
   const handle = await native().AddonModel.load(path, {
     gpuLayers,
@@ -101,6 +107,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     batchSize,
     threads,
     parallel,
+    sharePrompts: options.sharePrompts ?? true,
   });
   return new Model(handle, path, { contextSize, threads, batchSize, parallel });
 }

@@ -53,6 +53,7 @@ Napi::Value AddonModel::Load(const Napi::CallbackInfo & info) {
     const int32_t hw = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
     e.n_threads = intOption(opts, "threads", hw, 1, 1024);
     e.n_parallel = static_cast<uint32_t>(intOption(opts, "parallel", 1, 1, kMaxParallel));
+    e.share_prompts = boolOption(opts, "sharePrompts", true);
     if (e.n_parallel > e.n_batch) {
         throwRange(env, "options.parallel (" + std::to_string(e.n_parallel) + ") must not exceed options.batchSize (" +
                             std::to_string(e.n_batch) + "): every running sequence needs a token in each batch");

@@ -26,7 +26,7 @@ BatchEngine::BatchEngine(llama_model * model, EngineSettings settings)
       batch_(llama_batch_init(static_cast<int32_t>(settings.n_batch), 0, 1)),
       slots_(settings.n_parallel),
       admitted_at_(settings.n_parallel, 0) {
-    share_prefixes_ = !llama_model_is_recurrent(model) && !llama_model_is_hybrid(model);
+    share_prefixes_ = settings.share_prompts && !llama_model_is_recurrent(model) && !llama_model_is_hybrid(model);
 }
 
 BatchEngine::~BatchEngine() {

@@ -40,6 +40,7 @@ struct EngineSettings {
     uint32_t n_batch = 512;     // tokens per llama_decode
     int32_t n_threads = 4;
     uint32_t n_parallel = 4;    // sequence slots (n_seq_max)
+    bool share_prompts = true;  // copy shared prompt prefixes' KV cells instead of decoding them
 };
 
 struct EngineStats {
@@ -100,7 +101,7 @@ class BatchEngine {
     const EngineSettings settings_;
     ContextPtr ctx_;              // loop thread only
     llama_batch batch_;           // loop thread only
-    bool share_prefixes_ = true;  // false for recurrent/hybrid models (no partial copies)
+    bool share_prefixes_ = true;  // settings' share_prompts, and never for recurrent/hybrid models (no partial copies)
 
     mutable std::mutex mutex_;
     std::deque<std::shared_ptr<Sequence>> waiting_;

@@ -6,7 +6,8 @@
  * equals unpersonalized inside a batch, and a bias given to one sequence shows only there;
  * aborting one request, a failing request, and breaking out of a stream change nothing for the
  * others; disposing the model rejects every request; requests join and leave while others run;
- * requests sharing a prompt copy its KV cells instead of decoding it again, with equal results.
+ * requests sharing a prompt copy its KV cells instead of decoding it again, with the results of
+ * decoding it.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -60,14 +61,14 @@ function agreement(reference: number[][], got: GenerationResult[]): { same: numb
 
 /** generateMany at every parallelism against one-at-a-time generate() on a parallel-1 model. */
 async function checkExactness(name: string, file: string, requests: BatchRequest[], contextSize: number): Promise<void> {
-  const single = await loadModel(file, { contextSize, threads: 2, parallel: 1 });
+  const single = await loadModel(file, { contextSize, threads: 1, parallel: 1 });
   const reference: number[][] = [];
   try {
     for (const { prompt, ...opts } of requests) reference.push(Array.from((await single.generate(prompt, opts)).tokens));
   } finally {
     single.dispose();
   }
-  const many = await loadModel(file, { contextSize, threads: 2, parallel: 16 });
+  const many = await loadModel(file, { contextSize, threads: 1, parallel: 16 });
   try {
     let total = 0;
     let same = 0;
@@ -83,7 +84,7 @@ async function checkExactness(name: string, file: string, requests: BatchRequest
     }
     console.log(`[engine] ${name}: agreement ${((100 * same) / total).toFixed(1)}% over ${total} sequences`);
     expect(same / total).toBeGreaterThanOrEqual(0.99);
-    expect(many.engineStats().maxBatchSequences).toBeGreaterThanOrEqual(16);
+    expect(many.engineStats().maxBatchSequences).toBeGreaterThanOrEqual(Math.min(16, requests.length));
   } finally {
     many.dispose();
   }
@@ -94,7 +95,7 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
   let matrix: VocabMatrix;
 
   beforeAll(async () => {
-    model = await loadModel(storiesModel, { contextSize: 256, threads: 2, parallel: 8 });
+    model = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 8 });
     matrix = await model.tokenEmbeddingMatrix();
   });
   afterAll(() => {
@@ -201,40 +202,48 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     expect(model.engineStats().active).toBe(0);
   });
 
-  it('requests join and leave while others run (continuous batching), with the tokens of one-by-one runs', async () => {
-    const opts = (i: number) => ({ maxTokens: 20 + 10 * (i % 3), temperature: 0.9, seed: 40 + i });
+  it('requests join and leave while others run (continuous batching), with the tokens of one batch of them all', async () => {
     const prompts = STORY_PROMPTS.slice(0, 10);
-    const expected: number[][] = [];
-    for (let i = 0; i < prompts.length; i++) expected.push(Array.from((await model.generate(prompts[i]!, opts(i))).tokens));
+    const requests = prompts.map((prompt, i) => ({ prompt, maxTokens: 20 + 10 * (i % 3) }));
+    const together = await model.generateMany(requests);
     const before = model.engineStats();
     const running: Promise<GenerationResult>[] = [];
-    for (let i = 0; i < prompts.length; i++) {
-      running.push(model.generate(prompts[i]!, opts(i)));
-      await new Promise((r) => setTimeout(r, 3 * (i % 4)));
+    for (const { prompt, ...opts } of requests) {
+      running.push(model.generate(prompt, opts));
+      await new Promise((r) => setTimeout(r, 2 + running.length));
     }
     const got = await Promise.all(running);
-    expect(got.map((r) => Array.from(r.tokens))).toEqual(expected);
+    expect(got.map((r) => Array.from(r.tokens))).toEqual(together.map((r) => Array.from(r.tokens)));
     const after = model.engineStats();
     expect(after.maxBatchSequences).toBeGreaterThan(1);
+    // Fewer decode steps than generated tokens: sequences shared steps.
     expect(after.steps - before.steps).toBeLessThan(got.reduce((n, r) => n + r.tokens.length, 0));
   });
 
-  it('requests sharing a prompt copy its KV cells instead of decoding it again, with equal results', async () => {
+  it('requests sharing a prompt copy its KV cells instead of decoding it again, with the results of decoding it', async () => {
     const prompt = 'Once upon a time there was a little girl named Lily. She loved to play';
     const rows = matrix.toArray();
     const variants: BatchRequest[] = [
       { prompt, maxTokens: 30 },
       ...[0, 2, 5].map((beta) => ({ prompt, maxTokens: 30, personalization: { matrix, user: rows.slice(300 * 64, 301 * 64), beta } })),
     ];
-    const expected: number[][] = [];
-    for (const { prompt: p, ...o } of variants) expected.push(Array.from((await model.generate(p, o)).tokens));
-    const before = model.engineStats().promptTokensReused;
+    const unshared = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 8, sharePrompts: false });
+    let expected: GenerationResult[];
+    try {
+      expected = await unshared.generateMany(variants);
+      expect(unshared.engineStats().promptTokensReused).toBe(0);
+    } finally {
+      unshared.dispose();
+    }
+    const before = model.engineStats();
     const got = await model.generateMany(variants);
-    expect(got.map((r) => Array.from(r.tokens))).toEqual(expected);
+    const after = model.engineStats();
+    expect(got.map((r) => Array.from(r.tokens))).toEqual(expected.map((r) => Array.from(r.tokens)));
     const n = got[0]!.promptTokens;
-    expect(got[0]!.promptTokensReused).toBe(0);
-    for (const r of got.slice(1)) expect(r.promptTokensReused).toBe(n - 1);
-    expect(model.engineStats().promptTokensReused - before).toBe(3 * (n - 1));
+    expect(n).toBeGreaterThan(10);
+    expect(got.map((r) => r.promptTokensReused)).toEqual([0, n - 1, n - 1, n - 1]);
+    expect(after.promptTokensReused - before.promptTokensReused).toBe(3 * (n - 1));
+    expect(after.promptTokensDecoded - before.promptTokensDecoded).toBe(n + 3);
   });
 
   it('disposing the model while many requests run rejects every one with a clear error', async () => {
@@ -264,6 +273,7 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     await expect(loadModel(storiesModel, { parallel: 0 })).rejects.toThrow(/options\.parallel/);
     await expect(loadModel(storiesModel, { batchSize: 4, parallel: 8 })).rejects.toThrow(/options\.parallel must be between 1 and 4/);
     await expect(loadModel(storiesModel, { contextSize: 1 << 20, parallel: 16 })).rejects.toThrow(/KV cells/);
+    await expect(loadModel(storiesModel, { sharePrompts: 1 as unknown as boolean })).rejects.toThrow(/options\.sharePrompts must be a boolean/);
   });
 });
 
@@ -293,7 +303,9 @@ describe.skipIf(!existsSync(qwenVocab))('batch engine (random-weight Qwen2-shape
   });
 
   it('greedy generateMany equals one-at-a-time generate at parallel 1, 2, 4, 8, 16', async () => {
-    const requests = STORY_PROMPTS.map((prompt) => ({ prompt, maxTokens: 12 }));
-    await checkExactness('random Qwen2-shaped', file, requests, 128);
+    // 40 prompts x 5 parallelisms = 200 sequences: a random-weight model's nearly flat logits
+    // make near-ties common, so this is where a rounding difference of the batched kernels shows.
+    const prompts = Array.from({ length: 40 }, (_, i) => `${STORY_PROMPTS[i % 16]!} ${['and', 'but', 'so'][Math.floor(i / 16)]!}`);
+    await checkExactness('random Qwen2-shaped', file, prompts.map((prompt) => ({ prompt, maxTokens: 10 })), 128);
   });
 });

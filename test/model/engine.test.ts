@@ -205,19 +205,26 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
   it('requests join and leave while others run (continuous batching), with the tokens of one batch of them all', async () => {
     const prompts = STORY_PROMPTS.slice(0, 10);
     const requests = prompts.map((prompt, i) => ({ prompt, maxTokens: 20 + 10 * (i % 3) }));
-    const together = await model.generateMany(requests);
+    const together = (await model.generateMany(requests)).map((r) => Array.from(r.tokens));
     const before = model.engineStats();
     const running: Promise<GenerationResult>[] = [];
     for (const { prompt, ...opts } of requests) {
       running.push(model.generate(prompt, opts));
       await new Promise((r) => setTimeout(r, 2 + running.length));
     }
-    const got = await Promise.all(running);
-    expect(got.map((r) => Array.from(r.tokens))).toEqual(together.map((r) => Array.from(r.tokens)));
+    const got = (await Promise.all(running)).map((r) => Array.from(r.tokens));
+    got.forEach((t, i) => expect(t.length).toBe(requests[i]!.maxTokens));
+    // Which sequences share a step depends on timing, and a step alone takes llama.cpp's
+    // single-token kernels, which may round differently (see the exactness test): a late
+    // near-tie may flip. A mistake in the cells would change a sequence from its first tokens.
+    const a = agreement(together, got.map((tokens) => ({ tokens: Int32Array.from(tokens) }) as GenerationResult));
+    console.log(`[engine] join/leave: ${a.same}/10 identical to one batch` + (a.firstDivergence === null ? '' : `, first divergent position ${a.firstDivergence}`));
+    expect(a.same).toBeGreaterThanOrEqual(9);
+    expect(a.firstDivergence ?? 20).toBeGreaterThanOrEqual(10);
     const after = model.engineStats();
     expect(after.maxBatchSequences).toBeGreaterThan(1);
     // Fewer decode steps than generated tokens: sequences shared steps.
-    expect(after.steps - before.steps).toBeLessThan(got.reduce((n, r) => n + r.tokens.length, 0));
+    expect(after.steps - before.steps).toBeLessThan(got.reduce((n, t) => n + t.length, 0));
   });
 
   it('requests sharing a prompt copy its KV cells instead of decoding it again, with the results of decoding it', async () => {

@@ -1,17 +1,20 @@
 #!/usr/bin/env node
 // Builds llama.cpp's own programs that the benchmarks measure persona-gen against
 // ("anchors"): llama-batched-bench, llama-server and llama-bench, from the SAME pinned source
-// as the addon (deps/llama.cpp, fetched and checked by scripts/fetch-llama.mjs), with the
-// same CPU policy as our native build (CMakeLists.txt: GGML_NATIVE, OpenMP, static libraries,
-// AVX512-FP16 left out of the kernels), no curl, no OpenSSL, no web UI download.
+// as the addon (deps/llama.cpp, fetched and checked by scripts/fetch-llama.mjs), added to a
+// CMake project (scripts/anchors/CMakeLists.txt) exactly as the addon's CMakeLists.txt adds it:
+// same CPU policy (GGML_NATIVE, OpenMP, static libraries, AVX512-FP16 left out of the kernels)
+// and the same compile commands, so that ccache serves the ggml/llama objects from the addon's
+// build; no curl, no OpenSSL, no web UI download.
 // Output: build-anchors/bin/<program> (an ignored folder) and build-anchors/anchors.json
 // (what was built, from which commit, with which flags).
 //
 // Usage: nice -n 10 npm run bench:anchors [-- --out DIR] [-- --targets a,b]
 // Environment: CCACHE_DIR (default $HOME/.cache/ccache, the cache the addon build warms),
 //              PERSONA_GEN_NO_CCACHE=1 to build without ccache, CC / CXX as for CMake.
+// A build folder configured by an older version of this script is reconfigured from scratch.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -56,37 +59,18 @@ function succeeds(cmd, args) {
   return !r.error && r.status === 0;
 }
 
-/**
- * Extra compiler flags of the CPU policy: on x86-64 with -march=native, leave AVX512-FP16
- * out, as CMakeLists.txt does for ggml-cpu (explicit -mno-* flags win over -march=native
- * whatever their order; on every other target only ggml-cpu gets -march=native, so the
- * flag changes nothing there).
- */
-function cpuPolicyFlags() {
-  if (process.arch !== 'x64') return '';
-  const cc = process.env.CC || 'cc';
-  return succeeds(cc, ['-mno-avx512fp16', '-x', 'c', '-E', '-o', '/dev/null', '/dev/null']) ? '-mno-avx512fp16' : '';
-}
-
-function cmakeArgs(out, flags, ccache, pin) {
-  const on = (names, value) => names.map((n) => `-D${n}=${value}`);
-  const args = ['-S', path.join(root, 'deps', 'llama.cpp'), '-B', out, '-DCMAKE_BUILD_TYPE=Release'];
-  // The programs report the pinned commit (deps/llama.cpp has no .git of its own: without
-  // these, llama.cpp's CMake would report persona-gen's commit and commit count).
-  args.push(`-DLLAMA_BUILD_COMMIT=${pin.commit.slice(0, 10)}`, '-DLLAMA_BUILD_NUMBER=0');
+function cmakeArgs(out, pin) {
+  const args = ['-S', path.join(root, 'scripts', 'anchors'), '-B', out, '-DCMAKE_BUILD_TYPE=Release'];
   if (succeeds('ninja', ['--version'])) args.push('-G', 'Ninja');
   args.push(
-    ...on(['BUILD_SHARED_LIBS', 'LLAMA_BUILD_TESTS', 'LLAMA_BUILD_EXAMPLES', 'LLAMA_BUILD_APP', 'LLAMA_BUILD_UI',
-      'LLAMA_USE_PREBUILT_UI', 'LLAMA_OPENSSL', 'LLAMA_CURL', 'LLAMA_LLGUIDANCE', 'LLAMA_TOOLS_INSTALL', 'GGML_BACKEND_DL'], 'OFF'),
-    ...on(['LLAMA_BUILD_COMMON', 'LLAMA_BUILD_TOOLS', 'LLAMA_BUILD_SERVER', 'GGML_NATIVE', 'GGML_OPENMP'], 'ON'),
-    `-DCMAKE_C_FLAGS=${flags}`,
-    `-DCMAKE_CXX_FLAGS=${flags}`,
+    // What cmake-js passes to the addon's build: the same compile commands, so ccache hits.
+    '-DCMAKE_CXX_FLAGS=-DBUILDING_NODE_EXTENSION',
     `-DCMAKE_RUNTIME_OUTPUT_DIRECTORY=${path.join(out, 'bin')}`,
+    // The programs report the pinned commit (deps/llama.cpp has no .git of its own: without
+    // this, llama.cpp's CMake would report persona-gen's commit and commit count).
+    `-DLLAMA_BUILD_COMMIT=${pin.commit.slice(0, 10)}`,
+    '-DLLAMA_BUILD_NUMBER=0',
   );
-  if (ccache) {
-    // ccache's settings (those of CMakeLists.txt's launcher) come through the environment.
-    args.push(`-DCMAKE_C_COMPILER_LAUNCHER=${ccache}`, `-DCMAKE_CXX_COMPILER_LAUNCHER=${ccache}`);
-  }
   return args;
 }
 
@@ -99,16 +83,19 @@ function main() {
   const useCcache = !process.env.PERSONA_GEN_NO_CCACHE && succeeds('ccache', ['--version']);
   // GIT_CEILING_DIRECTORIES: ggml's CMake asks git for a commit too; stop it at deps/.
   const env = { ...process.env, GIT_CEILING_DIRECTORIES: path.join(root, 'deps') };
-  if (useCcache) {
-    env.CCACHE_DIR ??= path.join(homedir(), '.cache', 'ccache');
-    env.CCACHE_BASEDIR ??= root;
-    env.CCACHE_NOHASHDIR ??= '1';
-    env.CCACHE_SLOPPINESS ??= 'pch_defines,time_macros';
+  if (useCcache) env.CCACHE_DIR ??= path.join(homedir(), '.cache', 'ccache');
+  const cache = path.join(opts.out, 'CMakeCache.txt');
+  const source = path.join(root, 'scripts', 'anchors');
+  if (existsSync(cache) && !readFileSync(cache, 'utf8').includes(`CMAKE_HOME_DIRECTORY:INTERNAL=${source}\n`)) {
+    process.stderr.write(`build-anchors: ${opts.out} was configured from another source folder: starting it afresh\n`);
+    rmSync(opts.out, { recursive: true, force: true });
   }
-  const flags = cpuPolicyFlags();
   mkdirSync(opts.out, { recursive: true });
-  run('cmake', cmakeArgs(opts.out, flags, useCcache ? 'ccache' : null, pin), env);
-  run('cmake', ['--build', opts.out, '--target', ...opts.targets, '--parallel', String(Math.max(1, availableParallelism()))], env);
+  run('cmake', cmakeArgs(opts.out, pin), env);
+  // One program at a time, in the order given, so that the first ones are usable early on a slow machine.
+  for (const t of opts.targets) {
+    run('cmake', ['--build', opts.out, '--target', t, '--parallel', String(Math.max(1, availableParallelism()))], env);
+  }
 
   const bin = path.join(opts.out, 'bin');
   const programs = {};
@@ -120,8 +107,7 @@ function main() {
   const stamp = {
     llamaRelease: pin.release,
     llamaCommit: pin.commit,
-    cpu: 'native (GGML_NATIVE, OpenMP)',
-    extraFlags: flags,
+    cpu: 'native (GGML_NATIVE, OpenMP, -mno-avx512fp16 on ggml-cpu where the compiler has it), as the addon',
     ccache: useCcache ? env.CCACHE_DIR : null,
     programs,
     builtAt: new Date().toISOString(),

@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { native } from '../../../lib/native.js';
 import { VocabMatrix } from '../../../lib/vocab-matrix.js';
 import { nativeMatrixOf } from '../../../lib/vocab-matrix.js';
-import { mulberry32 } from '../../../lib/bench/stats.js';
+import { mulberry32 } from '../../../bench/prng.js';
 
 
 // 4 tokens x 2 dims: rows already unit length, row 2 all zero.

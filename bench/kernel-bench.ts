@@ -7,9 +7,9 @@
  * The kernel runs on one thread, so it is compared with the one-thread copy.
  * @module
  */
-import type { NativeKernelImpl } from '../../bindings/index.js';
-import { native } from '../native.js';
-import { VocabMatrix, nativeMatrixOf, type VocabMatrixDtype } from '../vocab-matrix.js';
+import type { NativeKernelImpl } from '../bindings/index.js';
+import { native } from '../dist/native.js';
+import { VocabMatrix, nativeMatrixOf, type VocabMatrixDtype } from '../dist/vocab-matrix.js';
 import { alternate, benchStat, pairedRatio, randomVector, type BenchStat } from './stats.js';
 
 /** The copy bandwidth with a given number of threads. */

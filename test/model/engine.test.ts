@@ -14,10 +14,12 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+import { loadDevAddon, useDevAddon } from '../../bindings/dev.js';
 import { packageRoot } from '../../bindings/index.js';
 import { type BatchRequest, type GenerationResult, loadModel, type Model, VocabMatrix } from '../../lib/index.js';
-import { native } from '../../lib/native.js';
 import { hasStoriesModel, storiesModel } from '../helpers/shared.js';
+
+useDevAddon(); // the bench tools (the random-weight model writer) live in the development addon
 
 const PARALLELS = [1, 2, 4, 8, 16] as const;
 const qwenVocab = path.join(packageRoot, 'deps', 'llama.cpp', 'models', 'ggml-vocab-qwen2.gguf');
@@ -291,7 +293,7 @@ describe.skipIf(!existsSync(qwenVocab))('batch engine (random-weight Qwen2-shape
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'persona-gen-engine-'));
     file = path.join(dir, 'bench-tiny.f16.gguf');
-    await native().tools.writeSyntheticModel({
+    await loadDevAddon().tools.writeSyntheticModel({
       arch: 'qwen2',
       vocabPath: qwenVocab,
       outPath: file,

@@ -23,7 +23,12 @@ export interface NativePersonalization {
   beta: number;
   guardTopK?: number;
   guardMinP?: number;
+  /** What the bias scores are measured against (default 'neutral'). */
+  reference?: NativeBiasReference;
 }
+
+/** `neutral`: score minus the mean score of the non-zero rows (zero rows 0); `raw`: the cosine itself. */
+export type NativeBiasReference = 'neutral' | 'raw';
 
 export interface NativeGenerateOptions {
   contextSize?: number;
@@ -95,6 +100,8 @@ export interface NativeVocabMatrix {
   readonly byteSize: number;
   toArray(): Float32Array;
   dots(user: Float32Array, impl?: NativeKernelImpl): Float32Array;
+  /** The per-token score the bias sampler multiplies by beta, and the reference subtracted (0 for raw). */
+  biasScores(user: Float32Array, reference: NativeBiasReference): { scores: Float32Array; reference: number };
   dispose(): void;
 }
 
@@ -131,11 +138,31 @@ export interface NativeTestHooks {
   applyBias(
     matrix: NativeVocabMatrix,
     user: Float32Array,
-    config: { beta: number; guardTopK?: number; guardMinP?: number },
+    config: { beta: number; guardTopK?: number; guardMinP?: number; reference?: NativeBiasReference },
     ids: Int32Array,
     logits: Float32Array,
     how?: { viaClone?: boolean; viaChain?: boolean },
   ): Float32Array;
+  /**
+   * One decoding step of a real model: decodes `prompt` in a context configured as generate()
+   * configures one, builds generate()'s sampler chain from `options`, and applies it to the
+   * logits of the last prompt token. Runs on the JavaScript thread (small test models only).
+   */
+  chainStep(model: NativeModel, prompt: Int32Array, options: NativeGenerateOptions): NativeChainStep;
+}
+
+/** What {@link NativeTestHooks.chainStep} returns. */
+export interface NativeChainStep {
+  /** The logits of every token id before the chain. */
+  before: Float32Array;
+  /** The candidates left after the chain, in its order. */
+  ids: Int32Array;
+  /** Their logits after the chain. */
+  after: Float32Array;
+  /** The token the chain picked. */
+  selected: number;
+  /** The names of the chain's samplers, in order. */
+  stages: string[];
 }
 
 /** A GGUF model of a real architecture's shapes with random weights (benchmarks only). */

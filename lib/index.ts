@@ -3,13 +3,14 @@
  * @module
  */
 export { loadModel, defaultThreads, Model } from './model.js';
-export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, EmbeddingRows, ModelInfo } from './model.js';
+export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, PromptTokensOptions, EmbeddingRows, ModelInfo } from './model.js';
 export { VocabMatrix } from './vocab-matrix.js';
 export type { VocabMatrixOptions, VocabMatrixDtype } from './vocab-matrix.js';
 export type {
   GenerateOptions,
   GenerationResult,
   GenerationTimings,
+  BiasReference,
   PersonalizationOptions,
   StopReason,
 } from './generation-options.js';

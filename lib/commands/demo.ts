@@ -14,7 +14,8 @@ import { selectUsers } from '../eval/data-source.js';
 import { loadRunModel, resolveModelFile, warmUp } from '../eval/model-file.js';
 import { fitPrompt } from '../eval/prompt-fit.js';
 import { createRunScorer } from '../eval/scoring.js';
-import { decodingOptions, resolveEvalSettings, EvalOptionError, type EvalSettingsInput } from '../eval/settings.js';
+import { decodingOptions, personalizationOf, resolveEvalSettings, EvalOptionError, type EvalSettingsInput } from '../eval/settings.js';
+import { nativeIdfOf } from '../eval/idf-corpus.js';
 import { openSpace } from '../eval/space.js';
 import { alignColumns, METRIC_LABELS, TABLE_METRICS } from '../eval/table.js';
 import type { GenerateOptions } from '../generation-options.js';
@@ -52,7 +53,7 @@ export function registerDemoCommand(program: Command, io: DemoCommandIO = { stdo
       const top = opts.top ?? 15;
       if (!Number.isInteger(top) || top < 1) throw new EvalOptionError('--top', `expected a positive integer, got ${top}`);
       const input: EvalSettingsInput = {};
-      for (const k of ['task', 'setting', 'split', 'data', 'model', 'embedder', 'space', 'beta', 'maxTokens', 'temperature', 'topK', 'topP', 'minP', 'seed', 'threads', 'contextSize', 'guardTopK', 'guardMinP', 'chat', 'nltkData'] as const) {
+      for (const k of ['task', 'setting', 'split', 'data', 'model', 'embedder', 'space', 'beta', 'maxTokens', 'temperature', 'topK', 'topP', 'minP', 'seed', 'threads', 'contextSize', 'guardTopK', 'guardMinP', 'biasReference', 'chat', 'nltkData'] as const) {
         if (opts[k] !== undefined) (input as Record<string, unknown>)[k] = opts[k];
       }
       if (opts.user !== undefined) input.users = [opts.user];
@@ -94,7 +95,7 @@ export function registerDemoCommand(program: Command, io: DemoCommandIO = { stdo
 
       const { model, contextSize } = await loadRunModel(modelFile, settings);
       try {
-        const space = await openSpace(model, settings.space, settings.embedder, hub);
+        const space = await openSpace(model, settings.space, settings.embedder, hub, await nativeIdfOf(model, settings, hub, (l) => io.stderr.write(`${l}\n`)));
         try {
           const user = await space.userVector(record);
           step(3, 'the user vector');
@@ -105,14 +106,18 @@ export function registerDemoCommand(program: Command, io: DemoCommandIO = { stdo
           out(`first values: [${Array.from(user.slice(0, 8), (x) => x.toFixed(4)).join(', ')}, …]`);
 
           const beta = settings.betas[0]!;
-          step(4, `the tokens the bias favours (logit + β·cos, β = ${beta})`);
+          const ref = settings.biasReference;
+          step(4, `the tokens the bias favours (logit + β·${ref === 'neutral' ? '(cos − mean cos)' : 'cos'}, β = ${beta})`);
           const dots = space.matrix.dots(user);
+          const { scores, reference } = space.matrix.biasScores(user, ref);
+          if (ref === 'neutral') out(`reference: the mean cosine of the tokens with a vector, ${reference.toFixed(4)}, is subtracted`);
           const pieces = model.tokenPieces();
-          const order = Array.from(dots.keys()).filter((i) => dots[i] !== 0).sort((a, b) => dots[b]! - dots[a]!);
+          const order = Array.from(dots.keys()).filter((i) => dots[i] !== 0).sort((a, b) => scores[b]! - scores[a]!);
+          const shift = (id: number) => beta * scores[id]!;
           const rows = (ids: number[]) =>
             alignColumns([
               ['token', 'id', 'cos(token, user)', 'logit shift'],
-              ...ids.map((id) => [JSON.stringify(pieces[id]), String(id), dots[id]!.toFixed(4), `${beta * dots[id]! >= 0 ? '+' : ''}${(beta * dots[id]!).toFixed(4)}`]),
+              ...ids.map((id) => [JSON.stringify(pieces[id]), String(id), dots[id]!.toFixed(4), `${shift(id) >= 0 ? '+' : ''}${shift(id).toFixed(4)}`]),
             ]).map((l) => `  ${l}`);
           out(`${space.description.rows - space.description.zeroRows} of ${space.description.rows} tokens can get a bias; the ${Math.min(top, order.length)} it favours most:`);
           rows(order.slice(0, top)).forEach((l) => out(l));
@@ -130,13 +135,7 @@ export function registerDemoCommand(program: Command, io: DemoCommandIO = { stdo
           const base = await model.generate(fitted.tokens, gen);
           const pers = await model.generate(fitted.tokens, {
             ...gen,
-            personalization: {
-              matrix: space.matrix,
-              user,
-              beta,
-              ...(settings.guardTopK !== null ? { guardTopK: settings.guardTopK } : {}),
-              ...(settings.guardMinP !== null ? { guardMinP: settings.guardMinP } : {}),
-            },
+            personalization: personalizationOf(settings, space.matrix, user, beta),
           });
           step(6, 'baseline output (no personalization)');
           out(indent(base.text.trim()));

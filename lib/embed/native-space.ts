@@ -28,8 +28,24 @@ export class TokenDocumentFrequency {
   /** Counts, for each token id, the tokenized documents holding it. */
   static fromTokenIds(vocabSize: number, docs: ArrayLike<number>[]): TokenDocumentFrequency {
     const counts = new Uint32Array(vocabSize);
-    for (const ids of docs) for (const id of new Set(Array.from(ids))) if (id >= 0 && id < vocabSize) counts[id]++;
+    for (const ids of docs) TokenDocumentFrequency.count(counts, ids);
     return new TokenDocumentFrequency(docs.length, counts);
+  }
+
+  /** Adds one tokenized document to `counts` (each id once); for counting a corpus as it is read. */
+  static count(counts: Uint32Array, ids: ArrayLike<number>): void {
+    for (const id of new Set(Array.from(ids))) if (id >= 0 && id < counts.length) counts[id]++;
+  }
+
+  /** From counts made with {@link count} over `docs` documents (the array is kept, not copied). */
+  static fromCounts(docs: number, counts: Uint32Array): TokenDocumentFrequency {
+    if (!Number.isInteger(docs) || docs < 0) throw new RangeError(`docs must be a non-negative integer, got ${docs}`);
+    return new TokenDocumentFrequency(docs, counts);
+  }
+
+  /** The counts, one per token id (a copy). */
+  countsCopy(): Uint32Array {
+    return this.counts.slice();
   }
 
   /** Documents holding token `id`. */

@@ -4,14 +4,15 @@
  * - `sbert`: every vocabulary piece embedded by the Sentence-BERT embedder (cached on disk), and
  *   the user vector = the normalized mean of the embeddings of the user's profile texts;
  * - `native`: the language model's own input embedding rows, and the user vector = the
- *   idf-weighted mean of the rows of the tokens in the user's profile (no embedder needed).
+ *   idf-weighted mean of the rows of the tokens in the user's profile (no embedder needed), with
+ *   the idf of a stated corpus (eval: every profile item of the data, see idf-corpus.ts).
  *
  * Either way the matrix goes to native memory as a {@link VocabMatrix} for the bias sampler.
  * @module
  */
 import type { LongLampRecord, ProfileItem } from '../data/records.js';
 import type { Embedder } from '../embed/embedder.js';
-import { NativeSpace } from '../embed/native-space.js';
+import { NativeSpace, type TokenDocumentFrequency } from '../embed/native-space.js';
 import { embedUserVector, profileItemText } from '../embed/user-vector.js';
 import { buildVocabMatrix } from '../embed/vocab-space.js';
 import type { HubOptions } from '../hub/download.js';
@@ -57,6 +58,7 @@ function profileTexts(record: LongLampRecord): string[] {
  * @param space - `sbert` or `native`.
  * @param embedder - embedder id or folder (sbert only).
  * @param hub - Hub options for downloading the embedder.
+ * @param nativeIdf - native only: the idf's corpus and its description (default: each profile's own items).
  * @throws EvalOptionError naming `--embedder` when the embedder cannot be loaded.
  */
 export async function openSpace(
@@ -64,6 +66,7 @@ export async function openSpace(
   space: PersonalizationSpace,
   embedder: string,
   hub: HubOptions & { progressStream?: NodeJS.WritableStream & { isTTY?: boolean } } = {},
+  nativeIdf?: { df: TokenDocumentFrequency; description: string },
 ): Promise<OpenSpace> {
   if (space === 'native') {
     const rows = await model.tokenEmbeddingRows();
@@ -74,14 +77,14 @@ export async function openSpace(
         name: 'native',
         embedder: null,
         matrix: `the model's input token embeddings (token_embd, ${rows.type}), L2-normalized; tokens without a surface are zero rows`,
-        userVector: 'normalize(sum over the profile texts\' tokens of idf(token) * row(token)), idf over the profile\'s items',
+        userVector: `normalize(sum over the profile texts' tokens of idf(token) * row(token)), idf(t) = ln((1 + N) / (1 + df(t))) + 1 over ${nativeIdf ? nativeIdf.description : "the profile's own items"}`,
         rows: matrix.rows,
         dims: matrix.dims,
         zeroRows: matrix.zeroRows,
       },
       matrix,
       profileTexts,
-      userVector: async (record) => ns.userVector(profileTexts(record), { emptyProfile: 'zero' }),
+      userVector: async (record) => ns.userVector(profileTexts(record), { emptyProfile: 'zero', ...(nativeIdf ? { idf: nativeIdf.df } : {}) }),
       dispose: async () => matrix.dispose(),
     };
   }

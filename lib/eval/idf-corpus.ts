@@ -1,8 +1,9 @@
 /**
  * The document frequencies behind the native space's idf: every profile item of every user of
  * the run's data (the whole split, not only the users evaluated) is one document, tokenized by
- * the model. A user vector weighted by this idf is dominated by the user's distinctive words,
- * not by the function words that every profile holds. Counted once per (data, vocabulary) and
+ * the model; idf(t) = ln((1 + N) / (1 + df(t))), without sklearn's +1, so that a token found
+ * in every item (a function word) gets no weight. A user vector weighted by this idf is
+ * dominated by the user's distinctive words, not by the function words every profile holds. Counted once per (data, vocabulary) and
  * cached on disk.
  *
  * Cache file (little-endian): `"PGIDF001" | u32 docs | u32 vocabSize | u32 keyBytes | key |
@@ -136,5 +137,5 @@ export async function nativeIdfOf(
   if (settings.space !== 'native') return undefined;
   const c = await corpusDocumentFrequency(tokenizer, settings, { hub });
   if (!c.fromCache) note(`native space: counted the document frequencies of ${c.df.docs} profile items of ${c.users} users (cached for later runs)`);
-  return { df: c.df, description: `the ${c.df.docs} profile items of all ${c.users} users of the data (N = ${c.df.docs})` };
+  return { df: c.df, description: `the ${c.df.docs} profile items of all ${c.users} users of the data, offset 0 (a token in every item gets 0)` };
 }

@@ -77,7 +77,7 @@ export async function openSpace(
         name: 'native',
         embedder: null,
         matrix: `the model's input token embeddings (token_embd, ${rows.type}), L2-normalized; tokens without a surface are zero rows`,
-        userVector: `normalize(sum over the profile texts' tokens of idf(token) * row(token)), idf(t) = ln((1 + N) / (1 + df(t))) + 1 over ${nativeIdf ? nativeIdf.description : "the profile's own items"}`,
+        userVector: `normalize(sum over the profile texts' tokens of idf(token) * row(token)), idf(t) = ln((1 + N) / (1 + df(t))) + offset over ${nativeIdf ? nativeIdf.description : "the profile's own items, offset 1"}`,
         rows: matrix.rows,
         dims: matrix.dims,
         zeroRows: matrix.zeroRows,

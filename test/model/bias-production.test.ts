@@ -5,14 +5,16 @@
 // are exactly the guard's, zero-row tokens follow the reference, and the bias comes before the
 // temperature (its effect scales as beta / T).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { NativeChainStep } from '../../bindings/index.js';
-import { mulberry32 } from '../../lib/bench/stats.js';
+import type { NativeChainStep } from '../../bindings/dev.js';
+import { mulberry32 } from '../../bench/prng.js';
 import { NativeSpace } from '../../lib/embed/native-space.js';
 import { toNativeOptions, type GenerateOptions } from '../../lib/generation-options.js';
 import { loadModel, Model, VocabMatrix } from '../../lib/index.js';
 import { nativeModelOf } from '../../lib/model.js';
-import { native } from '../../lib/native.js';
+import { loadDevAddon, useDevAddon } from '../../bindings/dev.js';
 import { hasStoriesModel, storiesModel } from '../helpers/shared.js';
+
+useDevAddon();
 
 const PROMPT = 'Once upon a time, there was a little';
 
@@ -72,7 +74,7 @@ describe.skipIf(!hasStoriesModel)('the bias through generate()\'s chain (stories
   });
 
   const step = (options: GenerateOptions): NativeChainStep =>
-    native().testing.chainStep(nativeModelOf(model), model.promptTokens(PROMPT), toNativeOptions(options, model, model.vocabSize));
+    loadDevAddon().testing.chainStep(nativeModelOf(model), model.promptTokens(PROMPT), toNativeOptions(options, model, model.vocabSize));
 
   for (const [name, reference] of [['neutral (default)', undefined], ['raw', 'raw']] as const) {
     for (const dtype of ['f32', 'f16'] as const) {

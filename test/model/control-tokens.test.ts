@@ -13,8 +13,10 @@ import { buildRagPrompt } from '../../lib/data/prompts.js';
 import type { AbstractProfileItem } from '../../lib/data/records.js';
 import { fitPrompt } from '../../lib/eval/prompt-fit.js';
 import { loadModel, type Model } from '../../lib/index.js';
-import { native } from '../../lib/native.js';
+import { loadDevAddon, useDevAddon } from '../../bindings/dev.js';
 import { hasStoriesModel, storiesModel } from '../helpers/shared.js';
+
+useDevAddon();
 
 const qwenVocab = path.join(packageRoot, 'deps', 'llama.cpp', 'models', 'ggml-vocab-qwen2.gguf');
 if (!existsSync(qwenVocab)) console.warn(`[tests] ${qwenVocab} is absent (npm run fetch-llama): the chat-vocabulary control-token test is skipped`);
@@ -78,7 +80,7 @@ describe.skipIf(!existsSync(qwenVocab))('control tokens in user text (Qwen2 chat
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'persona-gen-control-'));
     const file = path.join(dir, 'qwen-chat.gguf');
-    await native().tools.writeSyntheticModel({
+    await loadDevAddon().tools.writeSyntheticModel({
       arch: 'qwen2', vocabPath: qwenVocab, outPath: file, layers: 1, embd: 32, heads: 2, kvHeads: 1, ffn: 64, contextLength: 512, ropeFreqBase: 1e6,
     });
     model = await loadModel(file, { contextSize: 256, threads: 1 });

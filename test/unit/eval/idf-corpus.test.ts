@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { mulberry32 } from '../../../lib/bench/stats.js';
+import { mulberry32 } from '../../../bench/prng.js';
 import { NativeSpace } from '../../../lib/embed/native-space.js';
 import type { TokenKind, VocabSource } from '../../../lib/embed/vocab-source.js';
 import { corpusDocumentFrequency } from '../../../lib/eval/idf-corpus.js';

@@ -3,10 +3,12 @@
 // guard semantics (every beta, ties), zero rows, centring, shuffled and truncated candidate
 // arrays, and the SIMD kernel against the scalar one.
 import { describe, expect, it } from 'vitest';
-import { native } from '../../../lib/native.js';
+import { loadDevAddon, useDevAddon } from '../../../bindings/dev.js';
 import { VocabMatrix } from '../../../lib/vocab-matrix.js';
 import { nativeMatrixOf } from '../../../lib/vocab-matrix.js';
-import { mulberry32 } from '../../../lib/bench/stats.js';
+import { mulberry32 } from '../../../bench/prng.js';
+
+useDevAddon();
 
 
 // 4 tokens x 2 dims: rows already unit length, row 2 all zero.
@@ -25,7 +27,7 @@ function apply(
   how?: { viaClone?: boolean; viaChain?: boolean },
 ) {
   return Array.from(
-    native().testing.applyBias(
+    loadDevAddon().testing.applyBias(
       nativeMatrixOf(m, 'm'),
       new Float32Array(user),
       cfg,
@@ -208,9 +210,9 @@ describe('vocabulary matrix', () => {
 });
 
 describe('SIMD kernel against scalar', () => {
-  const paths = native().systemInfo().simdPaths;
+  const paths = loadDevAddon().systemInfo().simdPaths;
   it('the SIMD paths offered are exactly those the CPU features allow, best first', () => {
-    const info = native().systemInfo();
+    const info = loadDevAddon().systemInfo();
     const features = new Set(info.cpuFeatures.split(','));
     const expected: string[] = [];
     if (process.arch === 'x64') {

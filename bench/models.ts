@@ -87,11 +87,31 @@ export const TINY_QWEN: BenchModelSpec = {
   rmsEps: 1e-6,
 };
 
+/**
+ * 2 layers, n_embd 256, the Qwen2 tokenizer (vocabulary 151,936): a model small enough that the
+ * per-step cost of sampling over 151,936 candidates (and of the personalization stage) shows.
+ */
+export const SMALL_QWEN: BenchModelSpec = {
+  name: 'small-qwen2',
+  shapeOf: 'none (2 layers, n_embd 256, vocabulary 151,936: per-step sampling cost)',
+  arch: 'qwen2',
+  vocabFile: 'ggml-vocab-qwen2.gguf',
+  layers: 2,
+  embd: 256,
+  heads: 4,
+  kvHeads: 2,
+  ffn: 512,
+  contextLength: 4096,
+  ropeFreqBase: 1_000_000,
+  rmsEps: 1e-6,
+};
+
 /** Every model the benchmark knows, by name. */
 export const BENCH_MODELS: Record<string, BenchModelSpec> = {
   [QWEN25_05B.name]: QWEN25_05B,
   [LLAMA32_1B.name]: LLAMA32_1B,
   [TINY_QWEN.name]: TINY_QWEN,
+  [SMALL_QWEN.name]: SMALL_QWEN,
 };
 
 /** Where the benchmark models are cached. */

@@ -1,7 +1,7 @@
 // The development addon's surface (persona_gen_dev.node: the product addon plus test hooks and
 // bench tools), typed by hand for the tests and benchmarks only. Not shipped, not part of the
 // library's typed surface (that is bindings/index.d.ts).
-import type { NativeAddon, NativeKernelImpl, NativeVocabMatrix } from './index.js';
+import type { NativeAddon, NativeBiasReference, NativeGenerateOptions, NativeKernelImpl, NativeModel, NativeVocabMatrix } from './index.js';
 
 export interface NativeTestHooks {
   /**
@@ -12,11 +12,31 @@ export interface NativeTestHooks {
   applyBias(
     matrix: NativeVocabMatrix,
     user: Float32Array,
-    config: { beta: number; guardTopK?: number; guardMinP?: number },
+    config: { beta: number; guardTopK?: number; guardMinP?: number; reference?: NativeBiasReference },
     ids: Int32Array,
     logits: Float32Array,
     how?: { viaClone?: boolean; viaChain?: boolean },
   ): Float32Array;
+  /**
+   * One decoding step of a real model: decodes `prompt` in a context configured as generate()
+   * configures one, builds generate()'s sampler chain from `options`, and applies it to the
+   * logits of the last prompt token. Runs on the JavaScript thread (small test models only).
+   */
+  chainStep(model: NativeModel, prompt: Int32Array, options: NativeGenerateOptions): NativeChainStep;
+}
+
+/** What {@link NativeTestHooks.chainStep} returns. */
+export interface NativeChainStep {
+  /** The logits of every token id before the chain. */
+  before: Float32Array;
+  /** The candidates left after the chain, in its order. */
+  ids: Int32Array;
+  /** Their logits after the chain. */
+  after: Float32Array;
+  /** The token the chain picked. */
+  selected: number;
+  /** The names of the chain's samplers, in order. */
+  stages: string[];
 }
 
 /** A GGUF model of a real architecture's shapes with random weights (benchmarks only). */

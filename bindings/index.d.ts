@@ -25,7 +25,12 @@ export interface NativePersonalization {
   beta: number;
   guardTopK?: number;
   guardMinP?: number;
+  /** What the bias scores are measured against (default 'neutral'). */
+  reference?: NativeBiasReference;
 }
+
+/** `neutral`: score minus the mean score of the non-zero rows (zero rows 0); `raw`: the cosine itself. */
+export type NativeBiasReference = 'neutral' | 'raw';
 
 export interface NativeGenerateOptions {
   maxTokens?: number;
@@ -133,6 +138,8 @@ export interface NativeVocabMatrix {
   readonly byteSize: number;
   toArray(): Float32Array;
   dots(user: Float32Array, impl?: NativeKernelImpl): Float32Array;
+  /** The per-token score the bias sampler multiplies by beta, and the reference subtracted (0 for raw). */
+  biasScores(user: Float32Array, reference: NativeBiasReference): { scores: Float32Array; reference: number };
   dispose(): void;
 }
 

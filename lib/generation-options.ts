@@ -7,18 +7,52 @@ import type { NativeGenerateOptions, NativeGenerateResult, NativeStopReason } fr
 import { checkNumber, expectType, toFiniteFloat32 } from './errors.js';
 import { VocabMatrix, nativeMatrixOf } from './vocab-matrix.js';
 
-/** Personalization: add `beta * dot(matrix[v], user)` to the logit of each candidate token v. */
+/**
+ * What a token's bias is measured against (see {@link PersonalizationOptions}):
+ * - `neutral` (default): `score(v) = cos(v, u) - mean over the non-zero-row tokens w of cos(w, u)`,
+ *   so a token as similar to the user as the average token gets no bias, and neither do tokens
+ *   whose row is zero (end of generation, punctuation, control and byte tokens): the bias
+ *   reorders words without pushing the end of text or punctuation up or down as a whole;
+ * - `raw`: `score(v) = cos(v, u)` (zero rows 0), the original form. With embedding spaces whose
+ *   cosines are mostly positive it lowers zero-row tokens (EOS, punctuation) against words.
+ */
+export type BiasReference = 'neutral' | 'raw';
+
+/**
+ * Personalization, one stage of the sampler chain after the repetition penalty and before the
+ * truncation samplers and temperature, in two steps:
+ *
+ * 1. the guard (when `guardTopK` or `guardMinP` is set): candidates that fail it on the
+ *    unbiased logits are dropped (as if their logit were -inf). It acts for every beta: with
+ *    beta = 0 it is "guard only";
+ * 2. the bias (when beta != 0): `logit(v) += beta * score(v)` for every candidate left, with
+ *    `score` as {@link BiasReference} says, `cos(v, u) = dot(r_v, u')`, `r_v` the matrix's row
+ *    and `u' = normalize(user - c)` (`c` the matrix's centre when it was built with `center`,
+ *    else 0; see the `center` option of {@link VocabMatrix.fromArray}).
+ *
+ * Without a guard, beta = 0 gives exactly the unpersonalized tokens. The bias is added before
+ * the temperature divides the logits, so under sampling its effect scales as beta / temperature.
+ */
 export interface PersonalizationOptions {
   /** V x d token vectors; V must equal the model's vocabulary size. */
   matrix: VocabMatrix;
-  /** The user vector (d values, finite; L2-normalized before use; all zeros means no bias). */
+  /** The user vector (d values, finite; centred like the rows and L2-normalized before use; all zeros means no bias). */
   user: Float32Array | ArrayLike<number>;
-  /** Bias strength (finite; 0 gives exactly the unpersonalized tokens). */
+  /** Bias strength (finite; 0 without a guard gives exactly the unpersonalized tokens). */
   beta: number;
-  /** Only the top-k candidates by unbiased logit receive the bias (0 or absent: no limit). */
+  /**
+   * Guard: only candidates whose unbiased logit is >= the k-th largest unbiased logit stay; the
+   * others are dropped before the bias (also at beta = 0). Ties at the k-th logit all stay, so
+   * more than k candidates stay when several share it. 0 or absent: no top-k guard.
+   */
   guardTopK?: number;
-  /** Only candidates with p >= guardMinP * p_max under the unbiased logits receive the bias. */
+  /**
+   * Guard: only candidates with p >= guardMinP * p_max under the unbiased logits stay; the others
+   * are dropped before the bias (also at beta = 0). With guardTopK too, a candidate must pass both.
+   */
   guardMinP?: number;
+  /** What the bias is measured against. Default `neutral`. */
+  reference?: BiasReference;
 }
 
 /** Options of `model.generate()` and `model.stream()`. */
@@ -49,6 +83,12 @@ export interface GenerateOptions {
   personalization?: PersonalizationOptions;
   /** The prompt is a chat message: wrap it in the model's chat template when it has one. Default false. */
   chat?: boolean;
+  /**
+   * Parse special-token text in a string prompt (e.g. `<|im_start|>`, `</s>`) into control tokens.
+   * Default false: the prompt is tokenized as text, and with `chat` only the template's own
+   * markers become control tokens.
+   */
+  parseSpecial?: boolean;
 }
 
 /** Why a generation ended. */
@@ -147,6 +187,12 @@ export function toNativeOptions(
       guardTopK: checkNumber(p.guardTopK, 'options.personalization.guardTopK', 0, vocabSize, true),
       guardMinP: checkNumber(p.guardMinP, 'options.personalization.guardMinP', 0, 1),
     };
+    if (p.reference !== undefined) {
+      if (p.reference !== 'neutral' && p.reference !== 'raw') {
+        throw new TypeError(`options.personalization.reference must be 'neutral' or 'raw', got ${String(p.reference)}`);
+      }
+      out.personalization.reference = p.reference;
+    }
   }
   return out;
 }

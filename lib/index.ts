@@ -3,7 +3,7 @@
  * @module
  */
 export { loadModel, defaultThreads, Model } from './model.js';
-export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, EmbeddingRows, ModelInfo, EngineStats } from './model.js';
+export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, PromptTokensOptions, EmbeddingRows, ModelInfo, EngineStats } from './model.js';
 export type { BatchRequest, GenerateManyOptions } from './generate-many.js';
 export { VocabMatrix } from './vocab-matrix.js';
 export type { VocabMatrixOptions, VocabMatrixDtype } from './vocab-matrix.js';
@@ -11,6 +11,7 @@ export type {
   GenerateOptions,
   GenerationResult,
   GenerationTimings,
+  BiasReference,
   PersonalizationOptions,
   StopReason,
 } from './generation-options.js';

@@ -60,6 +60,17 @@ export interface TokenizeOptions {
   parseSpecial?: boolean;
 }
 
+/** Options of {@link Model.promptTokens}. */
+export interface PromptTokensOptions {
+  /** Wrap the text in the model's chat template (as a user message) when it has one. Default false. */
+  chat?: boolean;
+  /** Parse special-token text inside the prompt text itself into control tokens. Default false. */
+  parseSpecial?: boolean;
+}
+
+/** Stands for the message in a chat template rendered once, to find the template's own text around it. */
+const MESSAGE_SLOT = '\uE000persona-gen-message\uE001';
+
 /** The model's input embedding rows, dequantized to f32. */
 export interface EmbeddingRows {
   /** rows * dims values, row-major. */
@@ -117,6 +128,14 @@ export function defaultThreads(): number {
   return Math.max(1, availableParallelism());
 }
 
+let nativeOfModel: (model: Model) => NativeModel;
+
+/** The native handle behind a model (throws when disposed), for the library's own use and the tests. @internal */
+export function nativeModelOf(model: Model): NativeModel {
+  if (!(model instanceof Model)) throw new TypeError('model must be a Model');
+  return nativeOfModel(model);
+}
+
 /**
  * A loaded model. Its generations run in one batch engine (one llama.cpp context of
  * `parallel` sequences, decoded together step by step), so several may run at once and
@@ -124,6 +143,10 @@ export function defaultThreads(): number {
  * `using`) to free the weights; a generation still running then rejects with a clear error.
  */
 export class Model implements Disposable {
+  static {
+    nativeOfModel = (model) => model.#native();
+  }
+
   /** The file it was loaded from. */
   readonly path: string;
   /** Static facts (vocabulary size, embedding size, layers, chat template, ...). */
@@ -140,6 +163,7 @@ export class Model implements Disposable {
   #handle: NativeModel | undefined;
   #pieces: string[] | undefined;
   #kinds: TokenKind[] | undefined;
+  #around: [string, string] | null | undefined;
 
   /** @internal Use {@link loadModel}. */
   constructor(handle: NativeModel, path: string, settings: ContextSettings) {
@@ -165,6 +189,45 @@ export class Model implements Disposable {
   /** Whether {@link dispose} has been called. */
   get disposed(): boolean {
     return this.#handle === undefined;
+  }
+
+  /**
+   * Tokenizes a prompt as generate() does: with the model's BOS where it adds one, and with
+   * `chat` wrapped in the chat template (when the model has one). Only the template's own text
+   * is parsed for special tokens; the prompt text is tokenized as plain text unless
+   * `parseSpecial`, so text such as `<|im_start|>` or `</s>` in user input, profile items or
+   * retrieved context never becomes a control token. With a template the parts before the
+   * message, the message and the parts after it are tokenized separately and concatenated.
+   */
+  promptTokens(text: string, options: PromptTokensOptions = {}): Int32Array {
+    expectType(typeof text === 'string', 'text must be a string');
+    const nat = this.#native();
+    const parse = options.parseSpecial ?? false;
+    const around = options.chat ? this.#templateAround() : null;
+    if (around === null) return nat.tokenize(text, true, parse);
+    const parts = [nat.tokenize(around[0], true, true), nat.tokenize(text, false, parse), nat.tokenize(around[1], false, true)];
+    const out = new Int32Array(parts.reduce((n, p) => n + p.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      out.set(p, at);
+      at += p.length;
+    }
+    return out;
+  }
+
+  /** The chat template's text before and after a user message, or null without a template. */
+  #templateAround(): [string, string] | null {
+    if (this.#around === undefined) {
+      const rendered = this.applyChatTemplate([{ role: 'user', content: MESSAGE_SLOT }]);
+      if (rendered === null) {
+        this.#around = null;
+      } else {
+        const pieces = rendered.split(MESSAGE_SLOT);
+        if (pieces.length !== 2) throw new Error("the model's chat template does not keep a user message as one piece of text");
+        this.#around = [pieces[0]!, pieces[1]!];
+      }
+    }
+    return this.#around;
   }
 
   /** Text to token ids. */
@@ -243,8 +306,9 @@ export class Model implements Disposable {
 
   /**
    * Generates text. The token loop runs in C++ in the model's batch engine, beside any other
-   * generation of this model. The prompt is tokenized with the model's BOS token and
-   * special-token parsing; with `chat: true` it is first wrapped in the model's chat template.
+   * generation of this model. A string prompt is tokenized by {@link promptTokens}: the model's
+   * BOS token, the chat template with `chat: true`, and the prompt text as plain text
+   * (special-token text stays text unless `parseSpecial`).
    */
   async generate(prompt: string | Int32Array, options: GenerateOptions = {}): Promise<GenerationResult> {
     return this.#run(prompt, options, undefined, undefined);
@@ -352,7 +416,7 @@ export class Model implements Disposable {
     return this.#handle;
   }
 
-  #promptTokens(prompt: string | Int32Array, chat: boolean): Int32Array {
+  #promptTokens(prompt: string | Int32Array, chat: boolean, parseSpecial: boolean): Int32Array {
     if (prompt instanceof Int32Array) {
       if (prompt.length === 0) throw new RangeError('prompt must not be empty');
       for (let i = 0; i < prompt.length; i++) {
@@ -364,9 +428,7 @@ export class Model implements Disposable {
     }
     expectType(typeof prompt === 'string', 'prompt must be a string or an Int32Array of token ids');
     if (prompt.length === 0) throw new RangeError('prompt must not be empty');
-    let text = prompt;
-    if (chat) text = this.applyChatTemplate([{ role: 'user', content: prompt }]) ?? prompt;
-    const tokens = this.#native().tokenize(text, true, true);
+    const tokens = this.promptTokens(prompt, { chat, parseSpecial });
     if (tokens.length === 0) throw new RangeError('prompt has no tokens');
     if (tokens.length >= this.contextSize) {
       throw new RangeError(
@@ -385,7 +447,8 @@ export class Model implements Disposable {
   ): Promise<GenerationResult> {
     const handle = this.#native();
     expectType(options !== null && typeof options === 'object', 'options must be an object');
-    const tokens = this.#promptTokens(prompt, options.chat ?? false);
+    if (options.parseSpecial !== undefined) expectType(typeof options.parseSpecial === 'boolean', 'options.parseSpecial must be a boolean');
+    const tokens = this.#promptTokens(prompt, options.chat ?? false, options.parseSpecial ?? false);
     const nativeOptions = toNativeOptions(options, this, this.vocabSize);
     if (nativeOptions.maxTokens === undefined) nativeOptions.maxTokens = Math.min(256, this.contextSize - tokens.length);
     const signal = options.signal;

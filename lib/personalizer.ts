@@ -16,12 +16,12 @@
 import { createHash } from 'node:crypto';
 
 import type { EmbedderOptions, TextEmbedder } from './embed/embedder.js';
-import { NativeSpace } from './embed/native-space.js';
+import { NativeSpace, type TokenDocumentFrequency } from './embed/native-space.js';
 import { userVectorFromItems } from './embed/user-vector.js';
 import { buildVocabMatrix } from './embed/vocab-space.js';
 import { DEFAULT_EMBEDDING_MODEL, loadEmbedder } from './embed/load-embedder.js';
 import { checkNumber, DisposedError, expectRange, expectType } from './errors.js';
-import type { PersonalizationOptions } from './generation-options.js';
+import type { BiasReference, PersonalizationOptions } from './generation-options.js';
 import type { Model } from './model.js';
 import { VocabMatrix } from './vocab-matrix.js';
 
@@ -57,6 +57,11 @@ export interface PersonalizerOptions {
   embedderOptions?: Omit<EmbedderOptions, 'model'>;
   /** Most user vectors kept in memory (least recently used go first). Default 1024. */
   userCacheSize?: number;
+  /**
+   * `native` only: the idf's corpus (e.g. every profile of a split, {@link TokenDocumentFrequency.fromTexts}:
+   * a token in every document gets no weight) and how to describe it. Default: each profile's own items.
+   */
+  idf?: { df: TokenDocumentFrequency; description: string };
 }
 
 /** Options of {@link Personalizer.userVector}. */
@@ -74,12 +79,14 @@ export interface UserVectorRequest {
 
 /** Options of {@link Personalizer.personalization}: the bias strength and guards, and the user-vector options. */
 export interface PersonalizationRequest extends UserVectorRequest {
-  /** Bias strength (finite; 0 gives exactly the unpersonalized tokens). */
+  /** Bias strength (finite; 0 without a guard gives exactly the unpersonalized tokens). */
   beta: number;
-  /** Only the top-k candidates by unbiased logit receive the bias. */
+  /** Guard: candidates below the k-th largest unbiased logit are dropped before the bias, for every beta (see {@link PersonalizationOptions}). */
   guardTopK?: number;
-  /** Only candidates with p >= guardMinP * p_max under the unbiased logits receive the bias. */
+  /** Guard: candidates with p < guardMinP * p_max (unbiased) are dropped before the bias, for every beta. */
   guardMinP?: number;
+  /** What the bias is measured against. Default `neutral`. */
+  reference?: BiasReference;
 }
 
 /** How one space turns profile texts into a user vector. */
@@ -135,13 +142,13 @@ export class Personalizer implements AsyncDisposable {
     const cacheSize = checkNumber(options.userCacheSize, 'options.userCacheSize', 0, 2 ** 31, true) ?? 1024;
     if (options.space === 'native') {
       if (options.embedder !== undefined) throw new Error('options.embedder: the native space uses no embedder (use space: "sbert")');
-      return Personalizer.#native(model, cacheSize);
+      return Personalizer.#native(model, cacheSize, options.idf);
     }
     if (options.space === 'sbert') return Personalizer.#sbert(model, options, cacheSize);
     throw new Error(`options.space must be "sbert" or "native", got ${JSON.stringify(options.space)}`);
   }
 
-  static async #native(model: Model, cacheSize: number): Promise<Personalizer> {
+  static async #native(model: Model, cacheSize: number, idf: PersonalizerOptions['idf']): Promise<Personalizer> {
     const rows = await model.tokenEmbeddingRows();
     const space = new NativeSpace(model, rows);
     const matrix = await space.toMatrix((d, r, c) => VocabMatrix.fromArray(d, r, c));
@@ -149,14 +156,14 @@ export class Personalizer implements AsyncDisposable {
       name: 'native',
       embedder: null,
       matrix: `the model's input token embeddings (token_embd, ${rows.type}), L2-normalized; tokens without a surface are zero rows`,
-      userVector: "normalize(sum over the profile texts' tokens of idf(token) * row(token)), idf over the profile's items",
+      userVector: `normalize(sum over the profile texts' tokens of idf(token) * row(token)), idf(t) = ln((1 + N) / (1 + df(t))) + offset over ${idf ? idf.description : "the profile's own items, offset 1"}`,
       rows: matrix.rows,
       dims: matrix.dims,
       zeroRows: matrix.zeroRows,
     };
     const userVector: UserVectorFn = async (texts, request) => {
       if (request.input !== undefined) throw new Error('input: weighting the profile by the input needs the sbert space');
-      return space.userVector([...texts], { emptyProfile: request.emptyProfile ?? 'error' });
+      return space.userVector([...texts], { emptyProfile: request.emptyProfile ?? 'error', ...(idf ? { idf: idf.df } : {}) });
     };
     return new Personalizer(description, matrix, userVector, async () => matrix.dispose(), cacheSize);
   }
@@ -261,6 +268,7 @@ export class Personalizer implements AsyncDisposable {
       beta: request.beta,
       ...(request.guardTopK !== undefined ? { guardTopK: request.guardTopK } : {}),
       ...(request.guardMinP !== undefined ? { guardMinP: request.guardMinP } : {}),
+      ...(request.reference !== undefined ? { reference: request.reference } : {}),
     };
   }
 

@@ -3,7 +3,7 @@
  * held in native memory with L2-normalized rows.
  * @module
  */
-import type { NativeKernelImpl, NativeVocabMatrix } from '../bindings/index.js';
+import type { NativeBiasReference, NativeKernelImpl, NativeVocabMatrix } from '../bindings/index.js';
 import { DisposedError, checkNumber, expectType, toFiniteFloat32 } from './errors.js';
 import { native } from './native.js';
 
@@ -12,7 +12,11 @@ export type VocabMatrixDtype = 'f32' | 'f16';
 
 /** Options of {@link VocabMatrix.fromArray}. */
 export interface VocabMatrixOptions {
-  /** Subtract the mean of the non-zero rows from each non-zero row before normalizing. Default false. */
+  /**
+   * Subtract the centre `c` (the mean of the non-zero rows) from each non-zero row before
+   * normalizing. The bias then subtracts `c` from the user vector too before normalizing it,
+   * so rows and user are in one space. Default false.
+   */
   center?: boolean;
   /** Row storage: `f32` (default) or `f16` (half the memory; values rounded to half precision). */
   dtype?: VocabMatrixDtype;
@@ -103,6 +107,23 @@ export class VocabMatrix implements Disposable {
     const u = toFiniteFloat32(user, 'user');
     if (u.length !== h.dims) throw new RangeError(`user has ${u.length} values, the matrix has ${h.dims} dims`);
     return h.dots(u, impl);
+  }
+
+  /**
+   * The score of every token that the bias multiplies by beta for this user vector, as
+   * generate() computes it: `u' = normalize(user - c)` (see `center`), `s_v = dot(row_v, u')`,
+   * then `s_v - mean of s over the non-zero rows` for `neutral` (the default) or `s_v` for `raw`;
+   * zero rows score 0 either way. `reference` is the mean subtracted (0 for `raw`).
+   */
+  biasScores(
+    user: Float32Array | ArrayLike<number>,
+    reference: NativeBiasReference = 'neutral',
+  ): { scores: Float32Array; reference: number } {
+    const h = this.#handle();
+    const u = toFiniteFloat32(user, 'user');
+    if (u.length !== h.dims) throw new RangeError(`user has ${u.length} values, the matrix has ${h.dims} dims`);
+    if (reference !== 'neutral' && reference !== 'raw') throw new TypeError(`reference must be 'neutral' or 'raw', got ${String(reference)}`);
+    return h.biasScores(u, reference);
   }
 
   /** Frees the native memory now (idempotent); later use throws. Generations already running keep their copy. */

@@ -10,6 +10,7 @@
 #include "GenerationChannel.h"
 #include "LoadModelWorker.h"
 #include "NapiArgs.h"
+#include "SamplerOptions.h"
 #include "TokenEmbeddingWorker.h"
 
 namespace persona {
@@ -74,6 +75,13 @@ Napi::Object AddonModel::NewInstance(Napi::Env env, std::shared_ptr<ModelHandle>
     auto ext = Napi::External<std::shared_ptr<ModelHandle>>::New(
         env, holder, [](Napi::Env, std::shared_ptr<ModelHandle> * p) { delete p; });
     return AddonState::get(env).model_ctor.New({ext});
+}
+
+std::shared_ptr<ModelHandle> AddonModel::HandleOf(Napi::Env env, const Napi::Value & value, const char * what) {
+    if (!value.IsObject() || !value.As<Napi::Object>().InstanceOf(AddonState::get(env).model_ctor.Value())) {
+        throwType(env, std::string(what) + " must be a Model");
+    }
+    return Unwrap(value.As<Napi::Object>())->handle(env);
 }
 
 AddonModel::AddonModel(const Napi::CallbackInfo & info) : Napi::ObjectWrap<AddonModel>(info) {
@@ -262,53 +270,12 @@ Napi::Value AddonModel::TokenEmbeddingRows(const Napi::CallbackInfo & info) {
 
 namespace {
 
-// personalization: { matrix, user, beta, guardTopK?, guardMinP? } into `p`.
-void readPersonalization(Napi::Env env, const Napi::Value & pv, int32_t n_vocab, SequenceParams & p) {
-    if (!pv.IsObject()) throwType(env, "options.personalization must be an object");
-    Napi::Object po = pv.As<Napi::Object>();
-    auto matrix = AddonVocabMatrix::FromValue(env, po.Get("matrix"), "personalization.matrix");
-    if (matrix->rows() != static_cast<size_t>(n_vocab)) {
-        throwRange(env, "personalization.matrix has " + std::to_string(matrix->rows()) +
-                            " rows, but the model's vocabulary has " + std::to_string(n_vocab) + " tokens");
-    }
-    if (!po.Get("user").IsTypedArray() ||
-        po.Get("user").As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-        throwType(env, "personalization.user must be a Float32Array");
-    }
-    Napi::Float32Array user = po.Get("user").As<Napi::Float32Array>();
-    if (user.ElementLength() != matrix->dims()) {
-        throwRange(env, "personalization.user has " + std::to_string(user.ElementLength()) +
-                            " values, but the matrix has " + std::to_string(matrix->dims()) + " dims");
-    }
-    requireFinite(env, user.Data(), user.ElementLength(), "personalization.user");
-    p.bias.beta = static_cast<float>(numberOption(po, "beta", 0.0, -1e6, 1e6));
-    if (!hasOption(po, "beta")) throwType(env, "personalization.beta must be a number");
-    p.bias.guard_top_k = intOption(po, "guardTopK", 0, 0, n_vocab);
-    p.bias.guard_min_p = static_cast<float>(numberOption(po, "guardMinP", 0.0, 0.0, 1.0));
-    // The user vector is L2-normalized; a zero vector stays zero (no bias).
-    std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
-    double norm = 0.0;
-    for (float x : u) norm += static_cast<double>(x) * x;
-    if (norm > 0.0) {
-        const float inv = static_cast<float>(1.0 / std::sqrt(norm));
-        for (auto & x : u) x *= inv;
-    }
-    p.matrix = matrix;  // the dot products are computed (or found cached) on the loop thread
-    p.user = std::move(u);
-    p.personalize = true;
-}
-
-// The sampling options of one request (prompt aside), checked against the engine's sizes.
-void readSamplingOptions(Napi::Env env, const Napi::Object & opts, int32_t n_vocab, uint32_t n_ctx_seq,
-                         SequenceParams & p) {
+// One request's options (prompt aside), checked against the engine's sizes: the sampling and
+// personalization options (SamplerOptions, shared with the chain-step test hook), maxTokens, stop.
+void readRequestOptions(Napi::Env env, const Napi::Object & opts, int32_t n_vocab, uint32_t n_ctx_seq,
+                        SequenceParams & p) {
+    SamplerOptions::parse(env, opts, n_vocab, n_ctx_seq, p);
     p.max_tokens = intOption(opts, "maxTokens", 256, 1, static_cast<int32_t>(n_ctx_seq));
-    p.temperature = static_cast<float>(numberOption(opts, "temperature", 0.0, 0.0, 100.0));
-    p.top_k = intOption(opts, "topK", 40, 0, n_vocab);
-    p.top_p = static_cast<float>(numberOption(opts, "topP", 0.95, 0.0, 1.0));
-    p.min_p = static_cast<float>(numberOption(opts, "minP", 0.05, 0.0, 1.0));
-    p.repeat_penalty = static_cast<float>(numberOption(opts, "repeatPenalty", 1.0, 0.01, 100.0));
-    p.repeat_last_n = intOption(opts, "repeatLastN", 64, 0, static_cast<int32_t>(n_ctx_seq));
-    p.seed = static_cast<uint32_t>(numberOption(opts, "seed", LLAMA_DEFAULT_SEED, 0, 4294967295.0, true));
     if (hasOption(opts, "stop")) {
         Napi::Value sv = opts.Get("stop");
         if (!sv.IsArray()) throwType(env, "options.stop must be an array of strings");
@@ -320,7 +287,6 @@ void readSamplingOptions(Napi::Env env, const Napi::Object & opts, int32_t n_voc
             p.stop.push_back(std::move(s));
         }
     }
-    if (hasOption(opts, "personalization")) readPersonalization(env, opts.Get("personalization"), n_vocab, p);
 }
 
 }  // namespace
@@ -346,7 +312,7 @@ Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
     }
     SequenceParams p;
     p.prompt.assign(toks.Data(), toks.Data() + toks.ElementLength());
-    readSamplingOptions(env, optionsArg(info, 1), n_vocab, n_ctx_seq, p);
+    readRequestOptions(env, optionsArg(info, 1), n_vocab, n_ctx_seq, p);
     Napi::Function on_text;
     if (info.Length() > 2 && info[2].IsFunction()) on_text = info[2].As<Napi::Function>();
 

@@ -16,6 +16,8 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
     // load(path, { gpuLayers, useMmap, contextSize, batchSize, threads, parallel, sharePrompts }) => Promise<AddonModel>
     static Napi::Value Load(const Napi::CallbackInfo & info);
     static Napi::Object NewInstance(Napi::Env env, std::shared_ptr<ModelHandle> handle);
+    // The handle of a JavaScript AddonModel; throws a TypeError naming `what` otherwise.
+    static std::shared_ptr<ModelHandle> HandleOf(Napi::Env env, const Napi::Value & value, const char * what);
 
     explicit AddonModel(const Napi::CallbackInfo & info);
     ~AddonModel() override;

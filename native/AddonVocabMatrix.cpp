@@ -1,5 +1,6 @@
 #include "AddonVocabMatrix.h"
 
+#include <algorithm>
 #include <cstring>
 #include <stdexcept>
 
@@ -56,6 +57,7 @@ Napi::Function AddonVocabMatrix::Init(Napi::Env env) {
                            InstanceAccessor<&AddonVocabMatrix::ByteSize>("byteSize"),
                            InstanceMethod<&AddonVocabMatrix::ToArray>("toArray"),
                            InstanceMethod<&AddonVocabMatrix::Dots>("dots"),
+                           InstanceMethod<&AddonVocabMatrix::BiasScores>("biasScores"),
                            InstanceMethod<&AddonVocabMatrix::Dispose>("dispose"),
                            StaticMethod<&AddonVocabMatrix::Create>("create"),
                        });
@@ -187,6 +189,28 @@ Napi::Value AddonVocabMatrix::Dots(const Napi::CallbackInfo & info) {
     Napi::Float32Array out = Napi::Float32Array::New(env, d->rows());
     d->computeDots(user.Data(), out.Data(), impl);
     return out;
+}
+
+// biasScores(user: Float32Array, reference: 'neutral' | 'raw') => { scores: Float32Array, reference: number }:
+// the per-token score the bias sampler multiplies by beta (VocabMatrixData::scoresFor).
+Napi::Value AddonVocabMatrix::BiasScores(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & d = data(env);
+    Napi::Float32Array user = float32Arg(info, 0, "user");
+    if (user.ElementLength() != d->dims()) {
+        throwRange(env, "user has " + std::to_string(user.ElementLength()) + " values, the matrix has " +
+                            std::to_string(d->dims()) + " dims");
+    }
+    requireFinite(env, user.Data(), user.ElementLength(), "user");
+    const std::string r = info.Length() > 1 && info[1].IsString() ? info[1].As<Napi::String>().Utf8Value() : "";
+    if (r != "neutral" && r != "raw") throwType(env, "reference must be 'neutral' or 'raw'");
+    auto s = d->scoresFor(user.Data(), r == "raw" ? BiasReference::Raw : BiasReference::Neutral);
+    Napi::Float32Array out = Napi::Float32Array::New(env, s->score.size());
+    std::copy(s->score.begin(), s->score.end(), out.Data());
+    Napi::Object o = Napi::Object::New(env);
+    o.Set("scores", out);
+    o.Set("reference", Napi::Number::New(env, s->reference));
+    return o;
 }
 
 Napi::Value AddonVocabMatrix::Dispose(const Napi::CallbackInfo & info) {

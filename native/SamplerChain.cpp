@@ -14,11 +14,15 @@ SamplerPtr SamplerChain::build(SamplerChainParams & params, int32_t n_vocab,
                                                                           params.repeat_penalty, 0.0f, 0.0f));
     }
     if (params.personalize) {
-        if (!params.bias.dots) {
+        BiasSamplerConfig & bias = params.bias;
+        const bool guard = bias.guard_top_k > 0 || bias.guard_min_p > 0.0f;
+        if (bias.beta != 0.0f && !bias.dots) {
             if (!params.matrix) throw std::invalid_argument("personalization needs a matrix");
-            params.bias.dots = params.matrix->dotsFor(params.user.data());
+            if (params.user.size() != params.matrix->dims()) throw std::invalid_argument("the user vector does not match the matrix");
+            std::shared_ptr<const BiasScores> scores = params.matrix->scoresFor(params.user.data(), params.reference);
+            bias.dots = std::shared_ptr<const std::vector<float>>(scores, &scores->score);  // keeps `scores` alive
         }
-        llama_sampler_chain_add(chain.get(), makeBiasSampler(params.bias));
+        if (guard || bias.beta != 0.0f) llama_sampler_chain_add(chain.get(), makeBiasSampler(bias));
     }
     if (params.temperature <= 0.0f) {
         llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());

@@ -27,14 +27,17 @@ struct SamplerChainParams {
     bool personalize = false;
     BiasSamplerConfig bias;                        // `dots` is filled in by build() when empty
     std::shared_ptr<VocabMatrixData> matrix;       // with personalize: the matrix of the user vector
-    std::vector<float> user;                       // with personalize: L2-normalized
+    std::vector<float> user;                       // with personalize: as given (finite; see VocabMatrixData::userInSpace)
+    BiasReference reference = BiasReference::Neutral;  // what the bias scores are measured against
 };
 
 class SamplerChain {
   public:
-    // A new chain; it owns every sampler in it. With `personalize`, the dot products of the
-    // matrix with the user vector are computed (or found in the matrix's cache) here, so
-    // call this off the JavaScript thread. `prompt` tokens are accepted into the chain (the
+    // A new chain; it owns every sampler in it. With `personalize` and beta != 0, the bias
+    // scores of the user vector are computed (or found in the matrix's cache) here, so call
+    // this off the JavaScript thread. The personalization stage (BiasSampler.h) is in the
+    // chain when it has a guard or beta != 0: without a guard, beta = 0 is exactly the
+    // unpersonalized chain. `prompt` tokens are accepted into the chain (the
     // repetition penalty's history).
     static SamplerPtr build(SamplerChainParams & params, int32_t n_vocab,
                              const std::vector<llama_token> & prompt);

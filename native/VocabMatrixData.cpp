@@ -10,7 +10,8 @@ VocabMatrixData::VocabMatrixData(std::vector<float> data, size_t rows, size_t di
     : rows_(rows), dims_(dims), type_(type) {
     if (data.size() != rows * dims) throw std::invalid_argument("the matrix data does not hold rows x dims values");
     std::vector<float> work = std::move(data);
-    std::vector<uint8_t> zero(rows, 0);
+    std::vector<uint8_t> & zero = zero_;
+    zero.assign(rows, 0);
     for (size_t v = 0; v < rows; v++) {
         const float * r = &work[v * dims];
         bool all_zero = true;
@@ -27,6 +28,8 @@ VocabMatrixData::VocabMatrixData(std::vector<float> data, size_t rows, size_t di
         }
         if (n > 0) {
             for (auto & m : mean) m /= static_cast<double>(n);
+            center_.assign(dims, 0.0f);
+            for (size_t i = 0; i < dims; i++) center_[i] = static_cast<float>(mean[i]);
             for (size_t v = 0; v < rows; v++) {
                 if (zero[v]) continue;
                 for (size_t i = 0; i < dims; i++) work[v * dims + i] -= static_cast<float>(mean[i]);
@@ -39,6 +42,7 @@ VocabMatrixData::VocabMatrixData(std::vector<float> data, size_t rows, size_t di
         for (size_t i = 0; i < dims; i++) norm += static_cast<double>(r[i]) * r[i];
         if (zero[v] || norm == 0.0) {
             std::memset(r, 0, dims * sizeof(float));
+            zero[v] = 1;  // a row equal to the centre is zero too
             zero_rows_++;
             continue;
         }
@@ -74,22 +78,54 @@ void VocabMatrixData::computeDots(const float * user, float * out, KernelImpl im
     dotRows(rowData(), type_, rows_, dims_, user, out, impl);
 }
 
-std::shared_ptr<const std::vector<float>> VocabMatrixData::dotsFor(const float * user, KernelImpl impl) {
+std::vector<float> VocabMatrixData::userInSpace(const float * user) const {
+    std::vector<float> u(user, user + dims_);
+    if (!center_.empty()) {
+        for (size_t i = 0; i < dims_; i++) u[i] -= center_[i];
+    }
+    double norm = 0.0;
+    for (float x : u) norm += static_cast<double>(x) * x;
+    if (norm > 0.0) {
+        const double inv = 1.0 / std::sqrt(norm);
+        for (auto & x : u) x = static_cast<float>(x * inv);
+    }
+    return u;
+}
+
+std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user, BiasReference reference, KernelImpl impl) {
     {
         std::lock_guard<std::mutex> lock(cache_mutex_);
-        for (auto it = cache_.begin(); it != cache_.end(); ++it) {
-            if (std::memcmp(it->user.data(), user, dims_ * sizeof(float)) == 0) {
-                cache_.splice(cache_.begin(), cache_, it);
-                return cache_.front().dots;
+        for (auto it = scores_.begin(); it != scores_.end(); ++it) {
+            if (it->reference == reference && std::memcmp(it->user.data(), user, dims_ * sizeof(float)) == 0) {
+                scores_.splice(scores_.begin(), scores_, it);
+                return scores_.front().scores;
             }
         }
     }
-    auto dots = std::make_shared<std::vector<float>>(rows_);
-    computeDots(user, dots->data(), impl);
+    auto out = std::make_shared<BiasScores>();
+    out->score.resize(rows_);
+    const std::vector<float> u = userInSpace(user);
+    computeDots(u.data(), out->score.data(), impl);
+    if (reference == BiasReference::Neutral) {
+        double sum = 0.0;
+        size_t n = 0;
+        for (size_t v = 0; v < rows_; v++) {
+            if (zero_[v]) continue;
+            sum += out->score[v];
+            n++;
+        }
+        const float ref = n > 0 ? static_cast<float>(sum / static_cast<double>(n)) : 0.0f;
+        out->reference = ref;
+        for (size_t v = 0; v < rows_; v++) out->score[v] = zero_[v] ? 0.0f : out->score[v] - ref;
+    } else {
+        for (size_t v = 0; v < rows_; v++) {
+            if (zero_[v]) out->score[v] = 0.0f;  // exactly 0 already; kept explicit
+        }
+    }
     std::lock_guard<std::mutex> lock(cache_mutex_);
-    cache_.push_front(CacheEntry{std::vector<float>(user, user + dims_), dots});
-    if (cache_.size() > kCacheSize) cache_.pop_back();
-    return dots;
+    scores_.push_front(ScoreEntry{std::vector<float>(user, user + dims_), reference, out});
+    if (scores_.size() > kCacheSize) scores_.pop_back();
+    return out;
 }
 
 }  // namespace persona

@@ -1,5 +1,15 @@
 // A V x d matrix of L2-normalized rows held in native memory (f32 or f16), and the cache
-// of full-vocabulary dot products with user vectors that the bias sampler reads.
+// of full-vocabulary bias scores with user vectors that the bias sampler reads.
+//
+// The score of token v for a user vector u (the bias is beta times it):
+//   c      = the mean of the non-zero input rows when built with `center`, else 0
+//   r_v    = normalize(E_v - c) for a non-zero input row E_v, else 0 (a zero row)
+//   u'     = normalize(u - c)   (0 when u - c is 0)
+//   s_v    = dot(r_v, u')
+//   Raw:     score_v = s_v                         (zero rows: 0)
+//   Neutral: score_v = s_v - mean_{w non-zero} s_w  (zero rows: 0), so that a token as
+//            similar to the user as the average non-zero-row token gets no bias, as do
+//            tokens without a row (end of generation, punctuation, control tokens).
 #pragma once
 
 #include <cstddef>
@@ -13,6 +23,16 @@
 #include "BiasKernel.h"
 
 namespace persona {
+
+// What a bias score is measured against (see the formula above).
+enum class BiasReference { Neutral, Raw };
+
+// The scores of one user vector: score[v] for every row, and the reference subtracted
+// from the non-zero rows (0 for Raw).
+struct BiasScores {
+    std::vector<float> score;
+    float reference = 0.0f;
+};
 
 class VocabMatrixData {
   public:
@@ -34,17 +54,29 @@ class VocabMatrixData {
     // Row v as f32.
     void copyRow(size_t v, float * out) const;
 
-    // dot(E_v, user) for every row, computed once per distinct user vector and cached
-    // (a small LRU of the last few users). `user` has dims() values.
-    std::shared_ptr<const std::vector<float>> dotsFor(const float * user, KernelImpl impl = KernelImpl::Auto);
+    // Whether row v was all zero in the input (it stays zero and never gets a bias).
+    bool isZeroRow(size_t v) const { return zero_[v] != 0; }
 
-    // Bypasses the cache: used by the tests and the benchmark of the kernel itself.
+    // The vector subtracted from the rows before normalizing (empty without `center`).
+    const std::vector<float> & center() const { return center_; }
+
+    // u' = normalize(u - c): a user vector (dims() values) in the rows' space.
+    std::vector<float> userInSpace(const float * user) const;
+
+    // The bias scores (formula above) of a user vector as given (it goes through
+    // userInSpace), computed once per distinct (user, reference) and cached.
+    std::shared_ptr<const BiasScores> scoresFor(const float * user, BiasReference reference,
+                                                KernelImpl impl = KernelImpl::Auto);
+
+    // dot(E_v, user) for every row, `user` as given: used by the tests, VocabMatrix.dots()
+    // and the benchmark of the kernel itself.
     void computeDots(const float * user, float * out, KernelImpl impl) const;
 
   private:
-    struct CacheEntry {
+    struct ScoreEntry {
         std::vector<float> user;
-        std::shared_ptr<const std::vector<float>> dots;
+        BiasReference reference;
+        std::shared_ptr<const BiasScores> scores;
     };
 
     size_t rows_;
@@ -53,9 +85,11 @@ class VocabMatrixData {
     size_t zero_rows_ = 0;
     std::vector<float> f32_;
     std::vector<uint16_t> f16_;
+    std::vector<uint8_t> zero_;  // 1 for rows that were all zero in the input
+    std::vector<float> center_;  // c, or empty
 
     std::mutex cache_mutex_;
-    std::list<CacheEntry> cache_;  // most recent first
+    std::list<ScoreEntry> scores_;  // a small LRU of the last few users, most recent first
     static constexpr size_t kCacheSize = 8;
 };
 

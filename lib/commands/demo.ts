@@ -15,9 +15,10 @@ import { loadRunModel, resolveModelFile, warmUp } from '../eval/model-file.js';
 import { fitPrompt } from '../eval/prompt-fit.js';
 import { createRunScorer } from '../eval/scoring.js';
 import { decodingOptions, resolveEvalSettings, EvalOptionError, type EvalSettings, type EvalSettingsInput } from '../eval/settings.js';
+import { nativeIdfOf } from '../eval/idf-corpus.js';
 import { openSpace, type OpenSpace } from '../eval/space.js';
 import { alignColumns, METRIC_LABELS, TABLE_METRICS } from '../eval/table.js';
-import type { GenerateOptions, GenerationResult } from '../generation-options.js';
+import type { BiasReference, GenerateOptions, GenerationResult } from '../generation-options.js';
 import { defaultThreads, type Model } from '../model.js';
 import { addRunOptions } from './eval.js';
 import { numberArg } from './number-arg.js';
@@ -51,7 +52,7 @@ function demoSettings(opts: DemoCliOptions): { settings: EvalSettings; top: numb
   const top = opts.top ?? 15;
   if (!Number.isInteger(top) || top < 1) throw new EvalOptionError('--top', `expected a positive integer, got ${top}`);
   const input: EvalSettingsInput = {};
-  for (const k of ['task', 'setting', 'split', 'data', 'model', 'embedder', 'space', 'beta', 'maxTokens', 'temperature', 'topK', 'topP', 'minP', 'seed', 'threads', 'contextSize', 'guardTopK', 'guardMinP', 'chat', 'nltkData'] as const) {
+  for (const k of ['task', 'setting', 'split', 'data', 'model', 'embedder', 'space', 'beta', 'maxTokens', 'temperature', 'topK', 'topP', 'minP', 'seed', 'threads', 'contextSize', 'guardTopK', 'guardMinP', 'biasReference', 'chat', 'nltkData'] as const) {
     if (opts[k] !== undefined) (input as Record<string, unknown>)[k] = opts[k];
   }
   if (opts.user !== undefined) input.users = [opts.user];
@@ -92,7 +93,7 @@ function showUser(o: DemoOut, task: TaskSpec, settings: EvalSettings, selected: 
 }
 
 /** Steps 3 and 4: the user vector, and the tokens the bias pushes up and down most. */
-function showBias(o: DemoOut, model: Model, space: OpenSpace, user: Float32Array, texts: number, beta: number, top: number): void {
+function showBias(o: DemoOut, model: Model, space: OpenSpace, user: Float32Array, texts: number, beta: number, top: number, ref: BiasReference): void {
   const d = space.description;
   o.step(3, 'the user vector');
   o.line(`space: ${d.name}${d.embedder ? ` (${d.embedder})` : ''}`);
@@ -101,14 +102,17 @@ function showBias(o: DemoOut, model: Model, space: OpenSpace, user: Float32Array
   o.line(`${user.length} dims, norm ${norm.toFixed(4)}, from ${texts} profile texts`);
   o.line(`first values: [${Array.from(user.slice(0, 8), (x) => x.toFixed(4)).join(', ')}, …]`);
 
-  o.step(4, `the tokens the bias favours (logit + β·cos, β = ${beta})`);
+  o.step(4, `the tokens the bias favours (logit + β·${ref === 'neutral' ? '(cos − mean cos)' : 'cos'}, β = ${beta})`);
   const dots = space.matrix.dots(user);
+  const { scores, reference } = space.matrix.biasScores(user, ref);
+  if (ref === 'neutral') o.line(`reference: the mean cosine of the tokens with a vector, ${reference.toFixed(4)}, is subtracted`);
   const pieces = model.tokenPieces();
-  const order = Array.from(dots.keys()).filter((i) => dots[i] !== 0).sort((a, b) => dots[b]! - dots[a]!);
+  const order = Array.from(dots.keys()).filter((i) => dots[i] !== 0).sort((a, b) => scores[b]! - scores[a]!);
+  const shift = (id: number) => beta * scores[id]!;
   const rows = (ids: number[]) =>
     alignColumns([
       ['token', 'id', 'cos(token, user)', 'logit shift'],
-      ...ids.map((id) => [JSON.stringify(pieces[id]), String(id), dots[id]!.toFixed(4), `${beta * dots[id]! >= 0 ? '+' : ''}${(beta * dots[id]!).toFixed(4)}`]),
+      ...ids.map((id) => [JSON.stringify(pieces[id]), String(id), dots[id]!.toFixed(4), `${shift(id) >= 0 ? '+' : ''}${shift(id).toFixed(4)}`]),
     ]).map((l) => `  ${l}`);
   o.line(`${d.rows - d.zeroRows} of ${d.rows} tokens can get a bias; the ${Math.min(top, order.length)} it favours most:`);
   rows(order.slice(0, top)).forEach((l) => o.line(l));
@@ -178,7 +182,7 @@ async function runDemo(opts: DemoCliOptions, io: DemoCommandIO): Promise<void> {
 
   const { model, contextSize } = await loadRunModel(modelFile, settings);
   try {
-    const space = await openSpace(model, settings.space, settings.embedder, hub);
+    const space = await openSpace(model, settings.space, settings.embedder, hub, await nativeIdfOf(model, settings, hub, (l) => io.stderr.write(`${l}\n`)));
     try {
       const beta = settings.betas[0]!;
       const texts = space.profileTexts(record);
@@ -188,9 +192,10 @@ async function runDemo(opts: DemoCliOptions, io: DemoCommandIO): Promise<void> {
         emptyProfile: 'zero',
         ...(settings.guardTopK !== null ? { guardTopK: settings.guardTopK } : {}),
         ...(settings.guardMinP !== null ? { guardMinP: settings.guardMinP } : {}),
+        reference: settings.biasReference,
       });
       const user = Float32Array.from(personalization.user);
-      showBias(o, model, space, user, texts.length, beta, top);
+      showBias(o, model, space, user, texts.length, beta, top, settings.biasReference);
       const outputs = await showOutputs(o, model, settings, contextSize, record, personalization);
       await showScores(o, settings, record, outputs, beta);
       o.line(`model: ${path.basename(modelFile.path)} (sha256 ${modelFile.sha256.slice(0, 12)}…)`);

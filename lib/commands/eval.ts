@@ -53,8 +53,9 @@ export function addRunOptions(cmd: Command): Command {
     .option('--seed <s>', 'sampler seed, the same for every system (default 0)', numberArg('--seed'))
     .option('--threads <n>', `CPU threads (default ${defaultThreads()} here)`, numberArg('--threads'))
     .option('--context-size <n>', "context size (default: the model's training context, at most 4096)", numberArg('--context-size'))
-    .option('--guard-top-k <k>', 'bias only the top-k tokens by unbiased logit (default: no guard)', numberArg('--guard-top-k'))
-    .option('--guard-min-p <p>', 'bias only tokens with p >= p_max * this under the unbiased logits (default: no guard)', numberArg('--guard-min-p'))
+    .option('--guard-top-k <k>', 'guard: drop all but the top-k tokens by unbiased logit before the bias, for every beta (ties at the k-th logit stay; default: no guard)', numberArg('--guard-top-k'))
+    .option('--guard-min-p <p>', 'guard: drop tokens with p < p_max * this under the unbiased logits before the bias, for every beta (default: no guard)', numberArg('--guard-min-p'))
+    .addOption(new Option('--bias-reference <ref>', 'neutral (a token as similar to the user as the average token gets no bias; tokens without a vector get none) or raw (beta * cosine); default neutral'))
     .option('--chat <mode>', "auto (use the model's chat template when it has one), on or off; default auto")
     .option('--nltk-data <dir>', 'NLTK data folder with punkt_tab for METEOR (default: NLTK_DATA and NLTK\'s folders)');
 }
@@ -128,6 +129,7 @@ function settingsAsInput(s: EvalSettings): EvalSettingsInput {
     ...(s.contextSize !== null ? { contextSize: s.contextSize } : {}),
     ...(s.guardTopK !== null ? { guardTopK: s.guardTopK } : {}),
     ...(s.guardMinP !== null ? { guardMinP: s.guardMinP } : {}),
+    biasReference: s.biasReference,
     chat: s.chat,
     ...(s.nltkData !== null ? { nltkData: s.nltkData } : {}),
   };

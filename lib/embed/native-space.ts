@@ -4,10 +4,12 @@
  * idf-weighted mean of the rows of the tokens in the user's profile, normalized. No sentence
  * embedder is needed.
  *
- * idf(t) = ln((1 + N) / (1 + df(t))) + 1 (smoothed), where N documents and df(t) the number of
- * documents holding token t: either the profile's items (default) or a stated corpus
- * ({@link TokenDocumentFrequency.fromTexts}). Tokens without a surface (control, byte, unknown,
- * no letters; see token-surface.ts) get zero rows and no weight.
+ * idf(t) = ln((1 + N) / (1 + df(t))) + offset, where N documents and df(t) the number of
+ * documents holding token t: either the profile's items (default; offset 1, sklearn's smoothed
+ * idf, so that a token in every item still counts) or a stated corpus
+ * ({@link TokenDocumentFrequency.fromTexts}; offset 0 unless stated, so that a token in every
+ * document of the corpus — a function word — gets no weight). Tokens without a surface (control,
+ * byte, unknown, no letters; see token-surface.ts) get zero rows and no weight.
  */
 import { vocabSurfaces, type PieceEncoding } from './token-surface.js';
 import type { DenseMatrix, MatrixFactory, VocabSource, VocabSpace } from './vocab-source.js';
@@ -18,18 +20,36 @@ export class TokenDocumentFrequency {
     /** Number of documents. */
     readonly docs: number,
     private readonly counts: Uint32Array,
+    /** Added to every idf: 1 (smoothed, the profile default) or 0 (a corpus: tokens in every document get 0). */
+    readonly offset: number,
   ) {}
 
-  /** Counts, for each token id, the texts holding it (a stated corpus, e.g. all training profiles). */
-  static fromTexts(source: VocabSource, texts: string[]): TokenDocumentFrequency {
-    return TokenDocumentFrequency.fromTokenIds(source.vocabSize, texts.map((t) => source.tokenize(t)));
+  /** Counts, for each token id, the texts holding it (a stated corpus, e.g. all profiles of a split). Offset 0 unless given. */
+  static fromTexts(source: VocabSource, texts: string[], options: { offset?: number } = {}): TokenDocumentFrequency {
+    return TokenDocumentFrequency.fromTokenIds(source.vocabSize, texts.map((t) => source.tokenize(t)), { offset: options.offset ?? 0 });
   }
 
-  /** Counts, for each token id, the tokenized documents holding it. */
-  static fromTokenIds(vocabSize: number, docs: ArrayLike<number>[]): TokenDocumentFrequency {
+  /** Counts, for each token id, the tokenized documents holding it. Offset 1 (smoothed) unless given. */
+  static fromTokenIds(vocabSize: number, docs: ArrayLike<number>[], options: { offset?: number } = {}): TokenDocumentFrequency {
     const counts = new Uint32Array(vocabSize);
-    for (const ids of docs) for (const id of new Set(Array.from(ids))) if (id >= 0 && id < vocabSize) counts[id]++;
-    return new TokenDocumentFrequency(docs.length, counts);
+    for (const ids of docs) TokenDocumentFrequency.count(counts, ids);
+    return new TokenDocumentFrequency(docs.length, counts, options.offset ?? 1);
+  }
+
+  /** Adds one tokenized document to `counts` (each id once); for counting a corpus as it is read. */
+  static count(counts: Uint32Array, ids: ArrayLike<number>): void {
+    for (const id of new Set(Array.from(ids))) if (id >= 0 && id < counts.length) counts[id]++;
+  }
+
+  /** From counts made with {@link count} over `docs` documents (the array is kept, not copied). Offset 0 unless given. */
+  static fromCounts(docs: number, counts: Uint32Array, options: { offset?: number } = {}): TokenDocumentFrequency {
+    if (!Number.isInteger(docs) || docs < 0) throw new RangeError(`docs must be a non-negative integer, got ${docs}`);
+    return new TokenDocumentFrequency(docs, counts, options.offset ?? 0);
+  }
+
+  /** The counts, one per token id (a copy). */
+  countsCopy(): Uint32Array {
+    return this.counts.slice();
   }
 
   /** Documents holding token `id`. */
@@ -37,9 +57,9 @@ export class TokenDocumentFrequency {
     return this.counts[id] ?? 0;
   }
 
-  /** Smoothed idf of token `id`. */
+  /** idf of token `id`: ln((1 + N) / (1 + df)) + offset. */
   idf(id: number): number {
-    return Math.log((1 + this.docs) / (1 + this.df(id))) + 1;
+    return Math.log((1 + this.docs) / (1 + this.df(id))) + this.offset;
   }
 }
 

@@ -37,11 +37,14 @@ export interface SelectedUsers {
 }
 
 /**
- * Reads records until the selection is complete (the file is not read further than needed).
+ * Opens the records of a task's data: the local file, or the Hub copy of the split.
  *
- * @throws EvalOptionError naming `--data` (missing file) or `--users` (ids not in the data).
+ * @throws EvalOptionError naming `--data` when the file cannot be read.
  */
-export async function selectUsers(sel: UserSelection, hub: HubOptions = {}): Promise<SelectedUsers> {
+export async function openRecords(
+  sel: Pick<UserSelection, 'task' | 'setting' | 'split' | 'data'>,
+  hub: HubOptions = {},
+): Promise<{ records: AsyncGenerator<LongLampRecord>; data: DataDescription }> {
   const task = TASKS[sel.task];
   let records: AsyncGenerator<LongLampRecord>;
   let data: DataDescription;
@@ -67,7 +70,17 @@ export async function selectUsers(sel: UserSelection, hub: HubOptions = {}): Pro
     };
     records = opened.records;
   }
+  return { records, data };
+}
 
+/**
+ * Reads records until the selection is complete (the file is not read further than needed).
+ *
+ * @throws EvalOptionError naming `--data` (missing file) or `--users` (ids not in the data).
+ */
+export async function selectUsers(sel: UserSelection, hub: HubOptions = {}): Promise<SelectedUsers> {
+  const task = TASKS[sel.task];
+  const { records, data } = await openRecords(sel, hub);
   const wanted = sel.users === null ? null : new Set(sel.users);
   const found = new Map<string, LongLampRecord>();
   const firstIds: string[] = [];

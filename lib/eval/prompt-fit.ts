@@ -6,13 +6,14 @@
  * template, so the template's own tokens are never cut.
  * @module
  */
-import type { ChatMessage, TokenizeOptions } from '../model.js';
+import type { PromptTokensOptions, TokenizeOptions } from '../model.js';
 
 /** What prompt fitting needs from a model (the real `Model` has all of it). */
 export interface PromptTokenizer {
   tokenize(text: string, options?: TokenizeOptions): Int32Array;
   detokenize(tokens: Int32Array | ArrayLike<number>): string;
-  applyChatTemplate(messages: ChatMessage[]): string | null;
+  /** The prompt's tokens as generate() makes them (BOS, chat template; the text as plain text). */
+  promptTokens(text: string, options?: PromptTokensOptions): Int32Array;
 }
 
 /** How truncation works, as recorded in `config.json`. */
@@ -43,12 +44,7 @@ export function fitPrompt(
   options: { chat: boolean; maxTokens: number; contextSize: number },
 ): FittedPrompt {
   const budget = options.contextSize - options.maxTokens;
-  const render = (text: string): Int32Array => {
-    const templated = options.chat ? model.applyChatTemplate([{ role: 'user', content: text }]) : null;
-    return templated === null
-      ? model.tokenize(text, { addSpecial: true, parseSpecial: false })
-      : model.tokenize(templated, { addSpecial: true, parseSpecial: true });
-  };
+  const render = (text: string): Int32Array => model.promptTokens(text, { chat: options.chat });
   let tokens = render(content);
   if (tokens.length <= budget) return { text: content, tokens, truncatedTokens: 0 };
 

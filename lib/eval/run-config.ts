@@ -64,6 +64,12 @@ export interface RunConfig {
     repeatPenalty: number;
     guardTopK: number | null;
     guardMinP: number | null;
+    /** What the bias is measured against (`neutral` or `raw`). */
+    biasReference: string;
+    /** The formula the sampler applies, in words. */
+    bias: string;
+    /** How beta and temperature interact. */
+    betaAndTemperature: string;
     /** Whether prompts went through the model's chat template. */
     chat: boolean;
   };
@@ -117,6 +123,19 @@ export interface RunConfigParts {
   createdAt?: Date;
 }
 
+/** The bias the sampler applies, as recorded in `config.json`. */
+export function biasFormula(s: Pick<EvalSettings, 'biasReference' | 'guardTopK' | 'guardMinP'>): string {
+  const guard =
+    s.guardTopK === null && s.guardMinP === null
+      ? 'no guard'
+      : `first the guard drops, for every beta, the candidates ${[s.guardTopK !== null ? `below the ${s.guardTopK}-th largest unbiased logit (ties stay)` : '', s.guardMinP !== null ? `with p < ${s.guardMinP} * p_max (unbiased)` : ''].filter(Boolean).join(' or ')}`;
+  const score =
+    s.biasReference === 'neutral'
+      ? 'score(v) = cos(v, u) - mean of cos(w, u) over the tokens w with a non-zero row; tokens with a zero row get 0'
+      : 'score(v) = cos(v, u); tokens with a zero row get 0';
+  return `${guard}; then logit(v) += beta * score(v) for the remaining candidates, before the truncation samplers and temperature, where ${score}`;
+}
+
 /** Builds the content of `config.json`. */
 export function buildRunConfig(p: RunConfigParts): RunConfig {
   const s = p.settings;
@@ -157,6 +176,12 @@ export function buildRunConfig(p: RunConfigParts): RunConfig {
       repeatPenalty: 1,
       guardTopK: s.guardTopK,
       guardMinP: s.guardMinP,
+      biasReference: s.biasReference,
+      bias: biasFormula(s),
+      betaAndTemperature:
+        s.temperature === 0
+          ? 'greedy decoding: the bias only changes which candidate has the largest logit, so beta alone sets its strength'
+          : `the bias is added to the logits before they are divided by the temperature ${s.temperature}, so its effect on the sampling probabilities is that of beta / ${s.temperature} at temperature 1 (betas ${s.betas.map((b) => `${b} -> ${b / s.temperature}`).join(', ')})`,
       chat: p.chat,
     },
     prompt: {

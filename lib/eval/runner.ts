@@ -25,11 +25,12 @@ import { selectUsers } from './data-source.js';
 import { loadRunModel, resolveModelFile, warmUp } from './model-file.js';
 import { pairKey, PredictionWriter, readPredictions, type PredictionRecord } from './predictions.js';
 import { createEvalProgress, type EvalProgressMode, type ProgressStream } from './progress.js';
+import { nativeIdfOf } from './idf-corpus.js';
 import { fitPrompt } from './prompt-fit.js';
 import { buildRunConfig, readRunConfig, type RunConfig } from './run-config.js';
 import { lockRunDir, runPaths, writeJsonAtomic } from './run-folder.js';
 import { createRunScorer } from './scoring.js';
-import { decodingOptions, EvalOptionError, type EvalSettings } from './settings.js';
+import { decodingOptions, EvalOptionError, personalizationOf, type EvalSettings } from './settings.js';
 import { openSpace } from './space.js';
 import { summarizeRun, type EvalSummary } from './summary.js';
 import { listSystems } from './systems.js';
@@ -137,7 +138,8 @@ export async function runEval(request: RunEvalRequest, options: RunEvalOptions):
   const release = lockRunDir(paths.dir);
   try {
     const stored = request.mode === 'resume' ? readRunConfig(paths.dir) : undefined;
-    const settings: EvalSettings = stored ? { ...stored.options, threads: request.mode === 'resume' && request.threads !== undefined ? request.threads : stored.options.threads } : (request as { settings: EvalSettings }).settings;
+    // A run started before --bias-reference existed was made with the raw reference.
+    const settings: EvalSettings = stored ? { ...stored.options, biasReference: (stored.options as Partial<EvalSettings>).biasReference ?? 'raw', threads: request.mode === 'resume' && request.threads !== undefined ? request.threads : stored.options.threads } : (request as { settings: EvalSettings }).settings;
     const hub: HubOptions = { progressStream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, ...options.hub };
     const task = TASKS[settings.task];
 
@@ -168,7 +170,7 @@ export async function runEval(request: RunEvalRequest, options: RunEvalOptions):
       if (settings.chat === 'on' && model.info.chatTemplate === null) {
         throw new EvalOptionError('--chat', `${path.basename(modelFile.path)} has no chat template; use --chat auto or off`);
       }
-      space = await openSpace(model, settings.space, settings.embedder, hub);
+      space = await openSpace(model, settings.space, settings.embedder, hub, await nativeIdfOf(model, settings, dataHub, note));
       const scorer = await createRunScorer(settings.nltkData);
       const systems = listSystems(settings.betas, settings.ragK);
       const config =
@@ -237,13 +239,7 @@ export async function runEval(request: RunEvalRequest, options: RunEvalOptions):
             const fitted = fitPrompt(model, s.ragK !== null ? rag!.prompt : record.input, { chat, maxTokens: settings.maxTokens, contextSize });
             const gen: GenerateOptions = { ...decodingOptions(settings), ...(signal ? { signal } : {}) };
             if (s.beta !== null) {
-              gen.personalization = {
-                matrix: space.matrix,
-                user: user!,
-                beta: s.beta,
-                ...(settings.guardTopK !== null ? { guardTopK: settings.guardTopK } : {}),
-                ...(settings.guardMinP !== null ? { guardMinP: settings.guardMinP } : {}),
-              };
+              gen.personalization = personalizationOf(settings, space.matrix, user!, s.beta);
             }
             progress.starting(record.userId, s.label);
             let result;

@@ -8,7 +8,7 @@
 import path from 'node:path';
 
 import { TASKS, parseSetting, parseSplit, resolveTask, type Setting, type Split, type TaskId } from '../data/tasks.js';
-import type { GenerateOptions } from '../generation-options.js';
+import type { BiasReference, GenerateOptions, PersonalizationOptions } from '../generation-options.js';
 import { isHfRef } from '../hub/hf-ref.js';
 import type { PersonalizationSpace } from '../personalizer.js';
 
@@ -62,6 +62,8 @@ export interface EvalSettings {
   guardTopK: number | null;
   /** Bias only candidates with p >= guardMinP * p_max (null: no guard). */
   guardMinP: number | null;
+  /** What the bias is measured against: `neutral` (the average token gets 0) or `raw` (the cosine itself). */
+  biasReference: BiasReference;
   chat: ChatMode;
   /** NLTK data folder for METEOR's Punkt parameters, or null for NLTK's own search path. */
   nltkData: string | null;
@@ -91,6 +93,7 @@ export interface EvalSettingsInput {
   contextSize?: number;
   guardTopK?: number;
   guardMinP?: number;
+  biasReference?: string;
   chat?: string;
   nltkData?: string;
 }
@@ -131,6 +134,7 @@ export const OPTION_FLAGS: Readonly<Record<keyof EvalSettingsInput, string>> = {
   contextSize: '--context-size',
   guardTopK: '--guard-top-k',
   guardMinP: '--guard-min-p',
+  biasReference: '--bias-reference',
   chat: '--chat',
   nltkData: '--nltk-data',
 };
@@ -194,6 +198,10 @@ export function resolveEvalSettings(input: EvalSettingsInput, defaults: { thread
   const split = wrap('--split', () => parseSplit(input.split ?? 'test'));
   const space = input.space ?? 'sbert';
   if (space !== 'sbert' && space !== 'native') throw new EvalOptionError('--space', `expected sbert or native, got "${space}"`);
+  const biasReference = input.biasReference ?? 'neutral';
+  if (biasReference !== 'neutral' && biasReference !== 'raw') {
+    throw new EvalOptionError('--bias-reference', `expected neutral or raw, got "${biasReference}"`);
+  }
   const chat = input.chat ?? 'auto';
   if (chat !== 'auto' && chat !== 'on' && chat !== 'off') throw new EvalOptionError('--chat', `expected auto, on or off, got "${chat}"`);
 
@@ -259,6 +267,7 @@ export function resolveEvalSettings(input: EvalSettingsInput, defaults: { thread
     contextSize,
     guardTopK: checkNumberOption(input.guardTopK, 'guardTopK', { min: 0, max: 1e9, integer: true }) ?? null,
     guardMinP: checkNumberOption(input.guardMinP, 'guardMinP', { min: 0, max: 1 }) ?? null,
+    biasReference,
     chat,
     nltkData: input.nltkData === undefined ? null : path.resolve(cwd, input.nltkData),
   };
@@ -297,5 +306,17 @@ export function decodingOptions(settings: EvalSettings): GenerateOptions {
     topP: settings.topP,
     minP: settings.minP,
     seed: settings.seed,
+  };
+}
+
+/** The personalization of one generation of a run: its beta with the run's guard and reference. */
+export function personalizationOf(settings: EvalSettings, matrix: PersonalizationOptions['matrix'], user: Float32Array, beta: number): PersonalizationOptions {
+  return {
+    matrix,
+    user,
+    beta,
+    ...(settings.guardTopK !== null ? { guardTopK: settings.guardTopK } : {}),
+    ...(settings.guardMinP !== null ? { guardMinP: settings.guardMinP } : {}),
+    reference: settings.biasReference,
   };
 }

@@ -9,6 +9,7 @@ import type { LongLampRecord, ProfileItem } from '../data/records.js';
 import type { Embedder } from '../embed/embedder.js';
 import { loadEmbedder } from '../embed/load-embedder.js';
 import { profileItemText } from '../embed/user-vector.js';
+import type { TokenDocumentFrequency } from '../embed/native-space.js';
 import type { HubOptions } from '../hub/download.js';
 import type { Model } from '../model.js';
 import { Personalizer, type SpaceDescription } from '../personalizer.js';
@@ -43,6 +44,7 @@ export function recordProfileTexts(record: LongLampRecord): string[] {
  * @param space - `sbert` or `native`.
  * @param embedder - embedder id or folder (sbert only).
  * @param hub - Hub options for downloading the embedder.
+ * @param nativeIdf - native only: the idf's corpus and its description (eval: every profile item of the data, see idf-corpus.ts).
  * @throws EvalOptionError naming `--embedder` when the embedder cannot be loaded.
  */
 export async function openSpace(
@@ -50,6 +52,7 @@ export async function openSpace(
   space: PersonalizationSpace,
   embedder: string,
   hub: HubOptions & { progressStream?: NodeJS.WritableStream & { isTTY?: boolean } } = {},
+  nativeIdf?: { df: TokenDocumentFrequency; description: string },
 ): Promise<OpenSpace> {
   let emb: Embedder | undefined;
   if (space === 'sbert') {
@@ -61,7 +64,7 @@ export async function openSpace(
   }
   let personalizer: Personalizer;
   try {
-    personalizer = await Personalizer.create(model, emb ? { space, embedder: emb } : { space });
+    personalizer = await Personalizer.create(model, emb ? { space, embedder: emb } : { space, ...(nativeIdf ? { idf: nativeIdf } : {}) });
   } catch (err) {
     await emb?.dispose();
     throw err;

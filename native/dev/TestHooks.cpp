@@ -1,9 +1,16 @@
 #include "TestHooks.h"
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
+#include "AddonModel.h"
 #include "AddonVocabMatrix.h"
+#include "Handles.h"
+#include "LlamaLog.h"
+#include "SamplerChain.h"
+#include "SamplerOptions.h"
 #include "BiasSampler.h"
 #include "LeakCheck.h"
 #include "NapiArgs.h"
@@ -13,6 +20,7 @@ namespace persona {
 Napi::Object TestHooks::Init(Napi::Env env) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("applyBias", Napi::Function::New(env, ApplyBias, "applyBias"));
+    o.Set("chainStep", Napi::Function::New(env, ChainStep, "chainStep"));
     o.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
     return o;
 }
@@ -29,14 +37,12 @@ Napi::Value TestHooks::ApplyBias(const Napi::CallbackInfo & info) {
     if (ids.ElementLength() != logits.ElementLength()) throwRange(env, "ids and logits must have the same length");
     Napi::Object how = optionsArg(info, 5);
 
-    std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
-    double norm = 0.0;
-    for (float x : u) norm += static_cast<double>(x) * x;
-    if (norm > 0.0) {
-        for (auto & x : u) x = static_cast<float>(x / std::sqrt(norm));
-    }
+    // The scores come from the matrix exactly as generate() gets them (SamplerChain::build).
+    BiasReference reference = BiasReference::Neutral;
+    if (hasOption(cfg, "reference") && cfg.Get("reference").ToString().Utf8Value() == "raw") reference = BiasReference::Raw;
+    std::shared_ptr<const BiasScores> scores = matrix->scoresFor(user.Data(), reference);
     BiasSamplerConfig c;
-    c.dots = matrix->dotsFor(u.data());
+    c.dots = std::shared_ptr<const std::vector<float>>(scores, &scores->score);
     c.beta = static_cast<float>(numberOption(cfg, "beta", 0.0, -1e6, 1e6));
     c.guard_top_k = intOption(cfg, "guardTopK", 0, 0, 1 << 30);
     c.guard_min_p = static_cast<float>(numberOption(cfg, "guardMinP", 0.0, 0.0, 1.0));
@@ -60,8 +66,94 @@ Napi::Value TestHooks::ApplyBias(const Napi::CallbackInfo & info) {
         llama_sampler_apply(smpl, &arr);
         llama_sampler_free(smpl);
     }
+    // In input order; candidates the guard removed read -inf (what they are to the samplers after it).
+    std::vector<float> by_index(cand.size(), -INFINITY);
+    std::vector<llama_token> in_ids(ids.Data(), ids.Data() + ids.ElementLength());
+    for (size_t j = 0; j < arr.size; j++) {
+        for (size_t i = 0; i < in_ids.size(); i++) {
+            if (in_ids[i] == arr.data[j].id) by_index[i] = arr.data[j].logit;
+        }
+    }
     Napi::Float32Array out = Napi::Float32Array::New(env, cand.size());
-    for (size_t i = 0; i < cand.size(); i++) out[i] = cand[i].logit;
+    for (size_t i = 0; i < cand.size(); i++) out[i] = by_index[i];
+    return out;
+}
+
+namespace {
+
+// A context configured as GenerateWorker configures a new one, with the prompt decoded.
+ContextPtr decodedContext(Napi::Env env, llama_model * model, const std::vector<llama_token> & prompt, uint32_t n_ctx,
+                          uint32_t n_batch, int32_t n_threads) {
+    llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = n_ctx;
+    cp.n_batch = n_batch;
+    cp.n_ubatch = n_batch;
+    cp.n_seq_max = 1;
+    cp.n_threads = n_threads;
+    cp.n_threads_batch = n_threads;
+    cp.no_perf = true;
+    LlamaLog::clearThreadErrors();
+    ContextPtr ctx(llama_init_from_model(model, cp));
+    if (!ctx) throw Napi::Error::New(env, "could not create a context: " + LlamaLog::threadErrors());
+    const int32_t n_prompt = static_cast<int32_t>(prompt.size());
+    for (int32_t i = 0; i < n_prompt; i += static_cast<int32_t>(n_batch)) {
+        const int32_t n = std::min<int32_t>(static_cast<int32_t>(n_batch), n_prompt - i);
+        if (llama_decode(ctx.get(), llama_batch_get_one(const_cast<llama_token *>(prompt.data()) + i, n)) != 0) {
+            throw Napi::Error::New(env, "llama_decode failed on the prompt: " + LlamaLog::threadErrors());
+        }
+    }
+    return ctx;
+}
+
+}  // namespace
+
+Napi::Value TestHooks::ChainStep(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    std::shared_ptr<ModelHandle> h = AddonModel::HandleOf(env, info[0], "model");
+    const int32_t n_vocab = llama_vocab_n_tokens(h->vocab());
+    Napi::Int32Array toks = int32Arg(info, 1, "prompt tokens");
+    Napi::Object opts = optionsArg(info, 2);
+    const uint32_t n_ctx = static_cast<uint32_t>(intOption(opts, "contextSize", 2048, 16, 1 << 20));
+    const uint32_t n_batch = static_cast<uint32_t>(intOption(opts, "batchSize", 512, 1, static_cast<int32_t>(n_ctx)));
+    const int32_t n_threads = intOption(opts, "threads", 1, 1, 1024);
+    if (toks.ElementLength() == 0 || toks.ElementLength() >= n_ctx) throwRange(env, "prompt tokens must be 1 to contextSize - 1 tokens");
+    for (size_t i = 0; i < toks.ElementLength(); i++) {
+        if (toks[i] < 0 || toks[i] >= n_vocab) throwRange(env, "prompt token " + std::to_string(i) + " is not a token id");
+    }
+    SamplerChainParams params;
+    SamplerOptions::parse(env, opts, n_vocab, n_ctx, params);
+    const std::vector<llama_token> prompt(toks.Data(), toks.Data() + toks.ElementLength());
+    ContextPtr ctx = decodedContext(env, h->model(), prompt, n_ctx, n_batch, n_threads);
+    SamplerPtr chain = SamplerChain::build(params, n_vocab, prompt);
+
+    // As llama_sampler_sample builds the candidates (every id, in id order) and applies the chain.
+    const float * logits = llama_get_logits_ith(ctx.get(), -1);
+    if (!logits) throw Napi::Error::New(env, "no logits after the prompt");
+    std::vector<llama_token_data> cur(static_cast<size_t>(n_vocab));
+    for (llama_token t = 0; t < n_vocab; t++) cur[static_cast<size_t>(t)] = llama_token_data{t, logits[t], 0.0f};
+    llama_token_data_array arr{cur.data(), cur.size(), -1, false};
+    Napi::Float32Array before = Napi::Float32Array::New(env, static_cast<size_t>(n_vocab));
+    std::copy(logits, logits + n_vocab, before.Data());
+    llama_sampler_apply(chain.get(), &arr);
+
+    Napi::Object out = Napi::Object::New(env);
+    Napi::Int32Array ids = Napi::Int32Array::New(env, arr.size);
+    Napi::Float32Array after = Napi::Float32Array::New(env, arr.size);
+    for (size_t i = 0; i < arr.size; i++) {
+        ids[i] = arr.data[i].id;
+        after[i] = arr.data[i].logit;
+    }
+    Napi::Array stages = Napi::Array::New(env);
+    for (int32_t i = 0; i < llama_sampler_chain_n(chain.get()); i++) {
+        stages.Set(static_cast<uint32_t>(i), Napi::String::New(env, llama_sampler_name(llama_sampler_chain_get(chain.get(), i))));
+    }
+    out.Set("before", before);
+    out.Set("ids", ids);
+    out.Set("after", after);
+    out.Set("selected", arr.selected >= 0 && static_cast<size_t>(arr.selected) < arr.size
+                            ? Napi::Number::New(env, arr.data[arr.selected].id)
+                            : Napi::Number::New(env, -1));
+    out.Set("stages", stages);
     return out;
 }
 

@@ -1,5 +1,6 @@
 // Entry points for the tests only (exported as `testing`): they drive the bias sampler on
-// synthetic candidate arrays exactly as llama.cpp's sampler chain would.
+// synthetic candidate arrays exactly as llama.cpp's sampler chain would, and sample one
+// decoding step of a real model through the chain generate() builds.
 #pragma once
 
 #include <napi.h>
@@ -14,6 +15,12 @@ class TestHooks {
     // applyBias(matrix, user, { beta, guardTopK, guardMinP }, ids: Int32Array, logits: Float32Array,
     //           { viaClone?, viaChain? }) => Float32Array of the logits after the sampler, in input order
     static Napi::Value ApplyBias(const Napi::CallbackInfo & info);
+    // chainStep(model, promptTokens: Int32Array, nativeGenerateOptions) => { before: Float32Array
+    //   (the logits of every token id after the prompt), ids: Int32Array, after: Float32Array (the
+    //   candidates left after the chain, in its order), selected: number, stages: string[] }.
+    // The context, options and chain are generate()'s (SamplerOptions, SamplerChain); it runs on
+    // the JavaScript thread: for small test models only.
+    static Napi::Value ChainStep(const Napi::CallbackInfo & info);
 };
 
 }  // namespace persona

@@ -53,12 +53,14 @@ describe.skipIf(!hasStoriesModel)('stories260K', () => {
     expect(s.stopReason).toBe('stop');
   });
 
-  it('beta = 0 gives exactly the unpersonalized tokens (greedy and sampled)', async () => {
+  it('beta = 0 without a guard gives exactly the unpersonalized tokens (greedy and sampled), for both references', async () => {
     const user = new Float32Array(64).fill(0.5);
     for (const opts of [{ maxTokens: 50 }, { maxTokens: 50, temperature: 1, seed: 99 }]) {
       const plain = await model.generate('Once upon a time', opts);
       const zero = await model.generate('Once upon a time', { ...opts, personalization: { matrix, user, beta: 0 } });
       expect(Array.from(zero.tokens)).toEqual(Array.from(plain.tokens));
+      const raw = await model.generate('Once upon a time', { ...opts, personalization: { matrix, user, beta: 0, reference: 'raw' } });
+      expect(Array.from(raw.tokens)).toEqual(Array.from(plain.tokens));
     }
   });
 
@@ -78,15 +80,22 @@ describe.skipIf(!hasStoriesModel)('stories260K', () => {
     expect(biased.text).toContain('Timmy');
   });
 
-  it('the guard keeps implausible tokens out: a huge beta with guardTopK 1 is plain greedy', async () => {
+  it('the guard keeps implausible tokens out: the same huge beta changes every token without it, none with guardTopK 1', async () => {
     const rows = matrix.toArray();
     const user = rows.slice(100 * 64, 101 * 64);
     const plain = await model.generate('Once upon a time', { maxTokens: 30 });
+    // The bias is on: unguarded, beta 1000 takes over the text.
+    const unguarded = await model.generate('Once upon a time', { maxTokens: 30, personalization: { matrix, user, beta: 1000 } });
+    expect(Array.from(unguarded.tokens)).not.toEqual(Array.from(plain.tokens));
+    expect(unguarded.tokens[0]).not.toBe(plain.tokens[0]);
     const guarded = await model.generate('Once upon a time', {
       maxTokens: 30,
       personalization: { matrix, user, beta: 1000, guardTopK: 1 },
     });
     expect(Array.from(guarded.tokens)).toEqual(Array.from(plain.tokens));
+    // With two candidates let through, the bias picks between them: the text changes.
+    const two = await model.generate('Once upon a time', { maxTokens: 30, personalization: { matrix, user, beta: 1000, guardTopK: 2 } });
+    expect(Array.from(two.tokens)).not.toEqual(Array.from(plain.tokens));
   });
 
   it('streams the same text as generate returns', async () => {

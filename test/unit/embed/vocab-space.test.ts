@@ -190,7 +190,8 @@ describe('native space (the model’s own token embeddings)', () => {
     const corpus = TokenDocumentFrequency.fromTexts(source, ['the', 'the', 'the cat', 'dog']);
     expect(corpus.docs).toBe(4);
     expect(corpus.df(4)).toBe(3);
-    expect(corpus.idf(4)).toBeCloseTo(Math.log(5 / 4) + 1, 12);
+    expect(corpus.idf(4)).toBeCloseTo(Math.log(5 / 4), 12); // a stated corpus: offset 0
+    expect(TokenDocumentFrequency.fromTexts(source, ['the', 'the', 'the cat', 'dog'], { offset: 1 }).idf(4)).toBeCloseTo(Math.log(5 / 4) + 1, 12);
     expect(ns.userVector(profile, { idf: corpus })).not.toEqual(got);
 
     expect(() => ns.userVector([])).toThrow(/the profile is empty/);

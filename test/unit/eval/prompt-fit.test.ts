@@ -6,7 +6,7 @@ import { fitPrompt, type PromptTokenizer } from '../../../lib/eval/prompt-fit.js
 const chars: PromptTokenizer = {
   tokenize: (text, o) => Int32Array.from([...(o?.addSpecial ? [-1] : []), ...[...text].map((c) => c.charCodeAt(0))]),
   detokenize: (tokens) => String.fromCharCode(...Array.from(tokens).filter((t) => t >= 0)),
-  applyChatTemplate: (m) => `<${m[0]!.content}>\n>`,
+  promptTokens: (text, o) => chars.tokenize(o?.chat ? `<${text}>\n>` : text, { addSpecial: true }),
 };
 
 describe('fitPrompt', () => {

@@ -37,6 +37,7 @@ describe('resolveEvalSettings', () => {
       contextSize: null,
       guardTopK: null,
       guardMinP: null,
+      biasReference: 'neutral',
       chat: 'auto',
       nltkData: null,
     });

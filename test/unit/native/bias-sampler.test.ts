@@ -1,6 +1,7 @@
-// The bias sampler on synthetic candidate arrays, through the addon's test hook: exact
-// bias values, guard semantics, zero rows, shuffled and truncated candidate arrays, and
-// the SIMD kernel against the scalar one.
+// The bias sampler on synthetic candidate arrays, through the addon's test hook (the scores
+// come from the matrix as generate() gets them): exact bias values for both references,
+// guard semantics (every beta, ties), zero rows, centring, shuffled and truncated candidate
+// arrays, and the SIMD kernel against the scalar one.
 import { describe, expect, it } from 'vitest';
 import { loadDevAddon, useDevAddon } from '../../../bindings/dev.js';
 import { VocabMatrix } from '../../../lib/vocab-matrix.js';
@@ -20,7 +21,7 @@ async function matrix() {
 function apply(
   m: VocabMatrix,
   user: number[],
-  cfg: { beta: number; guardTopK?: number; guardMinP?: number },
+  cfg: { beta: number; guardTopK?: number; guardMinP?: number; reference?: 'neutral' | 'raw' },
   ids: number[],
   logits: number[],
   how?: { viaClone?: boolean; viaChain?: boolean },
@@ -38,43 +39,78 @@ function apply(
 }
 
 describe('bias sampler', () => {
-  it('adds beta * dot(E_v, u) to each candidate, with u normalized', async () => {
+  // ROWS with u = (0.6, 0.8): cosines 0.6, 0.8, (zero row), 1.0; the mean over the non-zero rows is 0.8.
+  it('neutral (the default): adds beta * (cos - mean cos of the non-zero rows); zero rows get 0', async () => {
+    const m = await matrix();
+    const out = apply(m, [3, 4], { beta: 2 }, [0, 1, 2, 3], [1, 1, 1, 1]);
+    expect(out[0]).toBeCloseTo(1 + 2 * (0.6 - 0.8), 6);
+    expect(out[1]).toBeCloseTo(1 + 2 * (0.8 - 0.8), 6); // as similar as the average token: no bias
+    expect(out[2]).toBe(1); // zero row: no bias at all
+    expect(out[3]).toBeCloseTo(1 + 2 * (1.0 - 0.8), 6);
+    expect(m.biasScores([3, 4]).reference).toBeCloseTo(0.8, 6);
+  });
+
+  it("raw: adds beta * dot(E_v, u) to each candidate, with u normalized (the seed's form)", async () => {
     const m = await matrix();
     // u = (3, 4) / 5 = (0.6, 0.8): dots are 0.6, 0.8, 0, 1.0
-    const out = apply(m, [3, 4], { beta: 2 }, [0, 1, 2, 3], [1, 1, 1, 1]);
+    const out = apply(m, [3, 4], { beta: 2, reference: 'raw' }, [0, 1, 2, 3], [1, 1, 1, 1]);
     expect(out[0]).toBeCloseTo(1 + 2 * 0.6, 6);
     expect(out[1]).toBeCloseTo(1 + 2 * 0.8, 6);
     expect(out[2]).toBe(1); // zero row: no bias at all
     expect(out[3]).toBeCloseTo(1 + 2 * 1.0, 6);
+    expect(m.biasScores([3, 4], 'raw').reference).toBe(0);
   });
 
   it('never assumes data[i].id == i: shuffled and truncated arrays', async () => {
     const m = await matrix();
-    const out = apply(m, [0.6, 0.8], { beta: 1 }, [3, 0], [5, -1]);
+    const out = apply(m, [0.6, 0.8], { beta: 1, reference: 'raw' }, [3, 0], [5, -1]);
     expect(out[0]).toBeCloseTo(6, 6);
     expect(out[1]).toBeCloseTo(-0.4, 6);
     const ids = [2, 3, 1, 0];
-    const shuffled = apply(m, [0.6, 0.8], { beta: 1 }, ids, [0, 0, 0, 0]);
+    const shuffled = apply(m, [0.6, 0.8], { beta: 1, reference: 'raw' }, ids, [0, 0, 0, 0]);
     expect(shuffled.map((x) => Number(x.toFixed(6)))).toEqual([0, 1, 0.8, 0.6]);
+    const neutral = apply(m, [0.6, 0.8], { beta: 1 }, ids, [0, 0, 0, 0]);
+    expect(neutral.map((x) => Number(x.toFixed(6)))).toEqual([0, 0.2, 0, -0.2]);
   });
 
-  it('beta = 0 leaves every logit exactly as it was', async () => {
+  it('beta = 0 without a guard leaves every logit exactly as it was', async () => {
     const m = await matrix();
     const logits = [0.1, -3.25, 7.5, 1e-7];
     expect(apply(m, [0.6, 0.8], { beta: 0 }, [0, 1, 2, 3], logits)).toEqual(logits.map((x) => Math.fround(x)));
+    expect(apply(m, [0.6, 0.8], { beta: 0, reference: 'raw' }, [0, 1, 2, 3], logits)).toEqual(logits.map((x) => Math.fround(x)));
   });
 
-  it('guardTopK: only the top-k by unbiased logit receive the bias; the rest are dropped', async () => {
+  it('beta = 0 with a guard is the guard only: the same tokens dropped, the others unchanged', async () => {
+    const m = await matrix();
+    expect(apply(m, [0.6, 0.8], { beta: 0, guardTopK: 2 }, [3, 1, 0], [1, 4, 5])).toEqual([-Infinity, 4, 5]);
+    expect(apply(m, [0.6, 0.8], { beta: 0, guardMinP: 0.1 }, [0, 1, 3], [5, 3, 2])).toEqual([5, 3, -Infinity]);
+    // The same drops as with the bias on: the guard reads the unbiased logits.
+    const biased = apply(m, [0.6, 0.8], { beta: 3, guardTopK: 2 }, [3, 1, 0], [1, 4, 5]);
+    expect(biased.map((x) => x === -Infinity)).toEqual([true, false, false]);
+  });
+
+  it('guardTopK: only the top-k by unbiased logit stay and receive the bias; the rest are dropped', async () => {
     const m = await matrix();
     // logits: token 0 = 5, token 1 = 4, token 3 = 1; k = 2 -> tokens 0 and 1 only
-    const out = apply(m, [0, 1], { beta: 10, guardTopK: 2 }, [3, 1, 0], [1, 4, 5]);
+    const out = apply(m, [0, 1], { beta: 10, guardTopK: 2, reference: 'raw' }, [3, 1, 0], [1, 4, 5]);
     expect(out).toEqual([-Infinity, 14, 5]); // dot(row0, (0,1)) = 0, dot(row1) = 1; token 3 (dot 0.8) never pulled in
   });
 
-  it('guardMinP: only tokens with p >= minP * p_max (unbiased) receive the bias', async () => {
+  it('guardTopK: every candidate tied with the k-th largest logit stays (more than k may stay)', async () => {
+    const m = await matrix();
+    // k = 2: the 2nd largest logit is 4, held by three candidates; all three stay with the top one.
+    const ids = [0, 1, 3, 5, 6];
+    const out = apply(m, [0.6, 0.8], { beta: 0, guardTopK: 2 }, ids, [5, 4, 4, 4, 1]);
+    expect(out).toEqual([5, 4, 4, 4, -Infinity]);
+    // The same set in another order.
+    const rev = apply(m, [0.6, 0.8], { beta: 0, guardTopK: 2 }, [...ids].reverse(), [1, 4, 4, 4, 5]);
+    expect(rev).toEqual([-Infinity, 4, 4, 4, 5]);
+  });
+
+  it('guardMinP: only tokens with p >= minP * p_max (unbiased) stay and receive the bias', async () => {
     const m = await matrix();
     // p_i / p_max = exp(l_i - l_max). minP = 0.1 -> threshold l_max + ln(0.1) = 5 - 2.3026 = 2.697
-    const out = apply(m, [0.6, 0.8], { beta: 1, guardMinP: 0.1 }, [0, 1, 3], [5, 3, 2]);
+    const out = apply(m, [0.6, 0.8], { beta: 1, guardMinP: 0.1, reference: 'raw' }, [0, 1, 3], [5, 3, 2]);
     expect(out[0]).toBeCloseTo(5.6, 5);
     expect(out[1]).toBeCloseTo(3.8, 5);
     expect(out[2]).toBe(-Infinity); // 2 < 2.697: implausible, dropped
@@ -82,10 +118,22 @@ describe('bias sampler', () => {
 
   it('both guards: a token must pass both', async () => {
     const m = await matrix();
-    const out = apply(m, [0.6, 0.8], { beta: 1, guardTopK: 1, guardMinP: 0.01 }, [0, 1, 3], [5, 4.9, 2]);
+    const out = apply(m, [0.6, 0.8], { beta: 1, guardTopK: 1, guardMinP: 0.01, reference: 'raw' }, [0, 1, 3], [5, 4.9, 2]);
     expect(out[0]).toBeCloseTo(5.6, 5);
     expect(out[1]).toBe(-Infinity); // passes min-p but not top-1
     expect(out[2]).toBe(-Infinity);
+  });
+
+  it('a large array: the survivors are exactly the top-k, found through the blocked scan', async () => {
+    const rnd = mulberry32(3);
+    const n = 1003;
+    const data = Float32Array.from({ length: n * 4 }, () => rnd() * 2 - 1);
+    const m = await VocabMatrix.fromArray(data, n, 4);
+    const logits = Array.from({ length: n }, () => Math.fround(rnd() * 10));
+    const ids = Array.from({ length: n }, (_, i) => i);
+    const out = apply(m, [1, 0, 0, 0], { beta: 0, guardTopK: 17 }, ids, logits);
+    const kth = [...logits].sort((a, b) => b - a)[16]!;
+    expect(out).toEqual(logits.map((l) => (l >= kth ? l : -Infinity)));
   });
 
   it('a cloned sampler and a sampler owned by a chain act the same', async () => {
@@ -98,13 +146,24 @@ describe('bias sampler', () => {
   it('a negative bias cannot push the plausible tokens below an implausible one', async () => {
     const m = await matrix();
     // u = (-1, 0): token 0 gets -beta; with guardTopK 1 it still wins (the others are dropped)
-    const out = apply(m, [-1, 0], { beta: 100, guardTopK: 1 }, [0, 3], [5, 4]);
+    const out = apply(m, [-1, 0], { beta: 100, guardTopK: 1, reference: 'raw' }, [0, 3], [5, 4]);
     expect(out).toEqual([-95, -Infinity]);
   });
 
   it('ids outside the matrix are left alone', async () => {
     const m = await matrix();
-    expect(apply(m, [1, 0], { beta: 1 }, [7, -1, 0], [1, 1, 1])).toEqual([1, 1, 2]);
+    expect(apply(m, [1, 0], { beta: 1, reference: 'raw' }, [7, -1, 0], [1, 1, 1])).toEqual([1, 1, 2]);
+  });
+
+  it('center: the user vector is centred like the rows (one space)', async () => {
+    // rows (2, 1) and (0, 1): centre (1, 1); centred rows (1, 0) and (-1, 0).
+    const m = await VocabMatrix.fromArray(new Float32Array([2, 1, 0, 1, 0, 0]), 3, 2, { center: true });
+    // u = (2, 1) - (1, 1) = (1, 0): cosines 1 and -1 (mean 0), zero row 0.
+    expect(Array.from(m.biasScores([2, 1], 'raw').scores)).toEqual([1, -1, 0]);
+    expect(Array.from(m.biasScores([2, 1]).scores)).toEqual([1, -1, 0]);
+    // A user at the centre has no direction: no bias.
+    expect(Array.from(m.biasScores([1, 1], 'raw').scores)).toEqual([0, 0, 0]);
+    expect(apply(m, [2, 1], { beta: 2, reference: 'raw' }, [0, 1, 2], [0, 0, 0])).toEqual([2, -2, 0]);
   });
 });
 
@@ -152,8 +211,18 @@ describe('vocabulary matrix', () => {
 
 describe('SIMD kernel against scalar', () => {
   const paths = loadDevAddon().systemInfo().simdPaths;
-  it('this CPU has a SIMD path (or the scalar fallback is all there is)', () => {
-    console.log(`[bias kernel] SIMD paths on this CPU: ${paths.join(', ') || 'none (scalar only)'}`);
+  it('the SIMD paths offered are exactly those the CPU features allow, best first', () => {
+    const info = loadDevAddon().systemInfo();
+    const features = new Set(info.cpuFeatures.split(','));
+    const expected: string[] = [];
+    if (process.arch === 'x64') {
+      if (features.has('avx512f')) expected.push('avx512');
+      if (features.has('avx2') && features.has('fma') && features.has('f16c')) expected.push('avx2');
+    } else if (process.arch === 'arm64') {
+      expected.push('neon');
+    }
+    expect([...paths]).toEqual(expected);
+    expect(info.simdPath).toBe(expected[0] ?? 'scalar');
   });
   for (const simd of paths)
   for (const dims of [1, 7, 64, 384, 1024]) {

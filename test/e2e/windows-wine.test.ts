@@ -114,7 +114,7 @@ describe.skipIf(missing !== null)('win32-x64 prebuild under Windows Node (Wine)'
     // Windows npm (npm's own JS, run by node.exe) runs the package's install script through
     // cmd.exe; Wine's PATH has no cmake and no compiler.
     const npmCli = execFileSync('sh', ['-c', 'readlink -f "$(command -v npm)"'], { encoding: 'utf8' }).trim();
-    const r = wine.node([winPath(npmCli), 'rebuild', 'persona-gen', '--foreground-scripts'], {
+    const r = wine.node([winPath(npmCli), 'rebuild', 'persona-gen', '--foreground-scripts', '--no-update-notifier', '--offline'], {
       cwd: app,
       env: { WINEPATH: winPath(path.dirname(node.exe)) },
     });

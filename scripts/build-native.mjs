@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // Builds the native addon from source: fetches the pinned llama.cpp source (checked against
 // its committed integrity hash), then runs cmake-js (Ninja when available, all cores,
-// ccache when installed). Output: build/Release/persona_gen.node.
+// ccache when installed). Output: build/Release/persona_gen.node (the product addon, and the CPU
+// probe). With --dev it also builds build/Release/persona_gen_dev.node, the development addon
+// (the product plus test hooks and bench tools, from native/dev/; never shipped): `npm run
+// build:dev`, which `npm test` and `npm run bench` run first.
 //
 // Environment:
 //   PERSONA_GEN_CPU=native|baseline|avx2   CPU target of llama.cpp's kernels (default native;
@@ -93,6 +96,7 @@ requireTools(cross);
 if (process.argv.includes('--check-tools')) process.exit(0);
 run(process.execPath, [path.join(root, 'scripts', 'fetch-llama.mjs')]);
 
+const dev = process.argv.slice(2).includes('--dev');
 const out = process.env.PERSONA_GEN_BUILD_DIR || (cross ? `build-${target}` : 'build');
 const args = [
   path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'),
@@ -111,3 +115,4 @@ if (process.env.PERSONA_GEN_CPU) args.push(`--CDPERSONA_GEN_CPU=${process.env.PE
 if (process.env.PERSONA_GEN_SANITIZE === '1') args.push('--CDPERSONA_GEN_SANITIZE=ON', '--config', 'RelWithDebInfo');
 if (process.env.PERSONA_GEN_GPU) args.push(`--CDPERSONA_GEN_GPU=${process.env.PERSONA_GEN_GPU}`);
 run(process.execPath, args);
+if (dev) run(process.execPath, [...args, '--target', 'persona_gen_dev']);

@@ -11,12 +11,10 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, sharedDir, storiesGreedyReference, storiesModel } from '../helpers/shared.js';
+import { metricsFixture as fixture, nltkData, repoRoot, storiesGreedyReference, storiesModel } from '../helpers/shared.js';
 import { findWine, startWine, windowsNode, type WineSession } from '../helpers/wine.js';
 
 const winPrebuild = path.join(repoRoot, 'prebuilds', 'win32-x64', 'persona-gen.napi.node');
-const fixture = path.join(sharedDir, 'fixtures', 'metrics-dev.jsonl');
-const nltkData = path.join(sharedDir, 'nltk_data');
 
 function missingTool(): string | null {
   if (process.platform !== 'linux' || process.arch !== 'x64') return 'a Linux x86-64 host';
@@ -127,12 +125,31 @@ describe.skipIf(missing !== null)('win32-x64 prebuild under Windows Node (Wine)'
 
   afterAll(() => wine?.stop());
 
+  it('the win32 binaries import only Windows system DLLs and NODE.EXE (no MinGW runtime DLL)', () => {
+    const objdump = spawnSync('sh', ['-c', 'command -v x86_64-w64-mingw32-objdump'], { encoding: 'utf8' }).stdout.trim();
+    if (!objdump) {
+      console.warn('[tests] x86_64-w64-mingw32-objdump is absent: the DLL-import check is skipped');
+      return;
+    }
+    const nodes = [
+      ['persona-gen.napi.node'],
+      ['avx2', 'persona-gen.napi.node'],
+      ['probe', 'cpu.node'],
+    ].map((p) => path.join(pkg, 'prebuilds', 'win32-x64', ...p)).filter((p) => existsSync(p));
+    expect(nodes.length).toBeGreaterThanOrEqual(2);
+    for (const file of nodes) {
+      const dlls = [...execFileSync(objdump, ['-p', file], { encoding: 'utf8' }).matchAll(/DLL Name: (\S+)/g)].map((m) => m[1]!.toUpperCase());
+      expect(dlls).toContain('NODE.EXE');
+      expect(dlls.filter((d) => !['KERNEL32.DLL', 'ADVAPI32.DLL', 'MSVCRT.DLL', 'NODE.EXE'].includes(d)), file).toEqual([]);
+    }
+  });
+
   it('installs from the tarball under Windows npm with the prebuilt binary, no compiler', () => {
     expect(installLog).toContain('using the existing native binary');
     expect(installLog).not.toContain('compiling from source');
   });
 
-  it('generates like Linux from a model path with spaces and non-ASCII characters; bad files are JS Errors', () => {
+  it('generates like Linux from a model path with spaces and non-ASCII characters; bad files are JS Errors', { timeout: 900_000 }, () => {
     const model = path.join(modelDir, 'stories 260K ñ.gguf');
     const bad = [path.join(modelDir, 'bad ü.gguf'), path.join(modelDir, 'missing ü.gguf')];
     const run = (win: boolean, variant?: string): CheckResult => {
@@ -171,7 +188,7 @@ describe.skipIf(missing !== null)('win32-x64 prebuild under Windows Node (Wine)'
     }
   });
 
-  it('doctor reports the CPU variant the loader chose', () => {
+  it('doctor reports the CPU variant the loader chose', { timeout: 600_000 }, () => {
     const cli = winPath(path.join(pkg, 'dist', 'cli.js'));
     const variant = wine.node([winPath(path.join(app, 'variant.mjs')), winPath(path.join(pkg, 'bindings', 'index.js'))], { cwd: app });
     expect(variant.status, variant.stderr).toBe(0);
@@ -188,7 +205,7 @@ describe.skipIf(missing !== null)('win32-x64 prebuild under Windows Node (Wine)'
     expect((JSON.parse(forced.stdout) as { cpuTarget: string }).cpuTarget).toBe('baseline');
   });
 
-  it.skipIf(!existsSync(fixture) || !existsSync(nltkData))('score on the metrics fixture prints the same numbers as on Linux', () => {
+  it.skipIf(!existsSync(fixture) || !existsSync(nltkData))('score on the metrics fixture prints the same numbers as on Linux', { timeout: 600_000 }, () => {
     const args = (map: (p: string) => string, perExample: string): string[] => [
       map(path.join(pkg, 'dist', 'cli.js')),
       'score',

@@ -98,7 +98,9 @@ describe.skipIf(missing !== null)('win32-x64 prebuild under Windows Node (Wine)'
     writeFileSync(path.join(app, '.npmrc'), 'onnxruntime-node-install=skip\n');
     const inst = spawnSync(
       'npm',
-      ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--os=win32', '--cpu=x64', path.join(work, packed[0]!.filename)],
+      // --no-bin-links: Windows npm below writes its .cmd/.ps1/sh shims into node_modules/.bin, and
+      // through a Unix symlink left there it would overwrite dist/cli.js itself.
+      ['install', '--no-audit', '--no-fund', '--ignore-scripts', '--no-bin-links', '--os=win32', '--cpu=x64', path.join(work, packed[0]!.filename)],
       { cwd: app, encoding: 'utf8' },
     );
     expect(inst.status, inst.stderr).toBe(0);
@@ -138,7 +140,7 @@ describe.skipIf(missing !== null)('win32-x64 prebuild under Windows Node (Wine)'
     ].map((p) => path.join(pkg, 'prebuilds', 'win32-x64', ...p)).filter((p) => existsSync(p));
     expect(nodes.length).toBeGreaterThanOrEqual(2);
     for (const file of nodes) {
-      const dlls = [...execFileSync(objdump, ['-p', file], { encoding: 'utf8' }).matchAll(/DLL Name: (\S+)/g)].map((m) => m[1]!.toUpperCase());
+      const dlls = [...execFileSync(objdump, ['-p', file], { encoding: 'utf8', maxBuffer: 256 << 20 }).matchAll(/DLL Name: (\S+)/g)].map((m) => m[1]!.toUpperCase());
       expect(dlls).toContain('NODE.EXE');
       expect(dlls.filter((d) => !['KERNEL32.DLL', 'ADVAPI32.DLL', 'MSVCRT.DLL', 'NODE.EXE'].includes(d)), file).toEqual([]);
     }

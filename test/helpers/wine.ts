@@ -86,7 +86,8 @@ export interface WineResult {
  */
 export function startWine(wine: string, nodeExe: string, outDir: string): WineSession {
   const prefix = path.join(cacheRoot, 'prefix-win10');
-  const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=' };
+  // PERSONA_GEN_BINARY (a Linux .node) must not reach the Windows side.
+  const env = { ...process.env, WINEPREFIX: prefix, WINEDEBUG: '-all', WINEDLLOVERRIDES: 'mscoree,mshtml=', LANG: 'C.UTF-8', PERSONA_GEN_BINARY: '' };
   const ready = path.join(prefix, '.persona-gen-win10');
   if (!existsSync(ready)) {
     rmSync(prefix, { recursive: true, force: true });

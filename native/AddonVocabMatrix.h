@@ -30,6 +30,7 @@ class AddonVocabMatrix : public Napi::ObjectWrap<AddonVocabMatrix> {
     Napi::Value ToArray(const Napi::CallbackInfo & info);
     Napi::Value Dots(const Napi::CallbackInfo & info);
     Napi::Value BiasScores(const Napi::CallbackInfo & info);
+    static Napi::Float32Array userArg(const Napi::CallbackInfo & info, const VocabMatrixData & d);
     Napi::Value Dispose(const Napi::CallbackInfo & info);
 
     const std::shared_ptr<VocabMatrixData> & data(Napi::Env env) const;

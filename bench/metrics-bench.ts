@@ -1,6 +1,6 @@
 /**
  * Metrics benchmark: pairs per second of ROUGE (rouge1, rouge2, rougeL, rougeLsum together,
- * without and with stemming) and of METEOR on the shared dev fixture repeated to at least
+ * without and with stemming) and of METEOR on the dev fixture (test/fixtures) repeated to at least
  * 10,000 pairs, plus the time to the first METEOR score in a fresh process (WordNet load).
  *
  * Each throughput figure is the median of `--runs` timed runs (default 5) after one warm-up
@@ -14,9 +14,9 @@
  *
  * Usage: `node build-bench/metrics-bench.js [--fixture FILE] [--nltk-data DIR] [--pairs N] [--runs N] [--python EXE]
  * [--long-pairs N] [--score-baseline DIR] [--only score] [--json]`
- * (`npm run bench:metrics`). The fixture defaults to `../shared/fixtures/metrics-dev.jsonl`
+ * (`npm run bench:metrics`). The fixture defaults to `test/fixtures/metrics-dev.jsonl`
  * next to the repository, the NLTK data (Punkt parameters for METEOR's `word_tokenize`) to
- * `../shared/nltk_data` when it exists.
+ * `test/fixtures/nltk_data` when it exists.
  *
  * @module
  */
@@ -147,13 +147,13 @@ async function coldMeteor(pair: Pair, nltkData: string | undefined): Promise<voi
 
 async function main(): Promise<void> {
   const args = process.argv.slice(2);
-  const fixture = path.resolve(argValue(args, '--fixture') ?? path.resolve(repoRoot, '../shared/fixtures/metrics-dev.jsonl'));
+  const fixture = path.resolve(argValue(args, '--fixture') ?? path.resolve(repoRoot, 'test/fixtures/metrics-dev.jsonl'));
   if (!existsSync(fixture)) {
     throw new Error(`fixture ${fixture} not found (pass --fixture FILE with {prediction, reference} JSONL lines)`);
   }
   const base = loadPairs(fixture);
   if (base.length === 0) throw new Error(`${fixture}: no pairs`);
-  const defaultNltkData = path.resolve(repoRoot, '../shared/nltk_data');
+  const defaultNltkData = path.resolve(repoRoot, 'test/fixtures/nltk_data');
   const nltkData = argValue(args, '--nltk-data') ?? (existsSync(defaultNltkData) ? defaultNltkData : undefined);
   if (args.includes('--cold-meteor')) {
     await coldMeteor(base.find((p) => p.prediction.length > 0 && p.reference.length > 0) ?? base[0]!, nltkData);

@@ -1,6 +1,6 @@
 /**
  * Metrics throughput for the combined benchmark: runs `metrics-bench.js --json` (ROUGE and
- * METEOR pairs/s on the shared dev fixture) in a child process and returns its report.
+ * METEOR pairs/s on the dev fixture) in a child process and returns its report.
  * @module
  */
 import { spawn } from 'node:child_process';
@@ -33,9 +33,9 @@ export type MetricsSectionResult =
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** The default fixture: ../shared/fixtures/metrics-dev.jsonl beside the repository. */
+/** The default fixture: test/fixtures/metrics-dev.jsonl in the repository. */
 export function defaultMetricsFixture(): string {
-  return path.resolve(here, '../../shared/fixtures/metrics-dev.jsonl');
+  return path.resolve(here, '../test/fixtures/metrics-dev.jsonl');
 }
 
 /** Runs the metrics benchmark with `pairs` pairs per run (`longPairs` long-text pairs for the score command) and `runs` timed runs. */

@@ -7,7 +7,7 @@
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { InvalidArgumentError, type Command } from 'commander';
+import type { Command } from 'commander';
 import { scoreFile, SCORE_METRICS, type ScoreMetric, type ScoreSummary, type SkippedLine } from '../metrics/score-file.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED } from '../metrics/stats.js';
 import { numberArg } from './number-arg.js';

@@ -80,7 +80,28 @@ export function createPrng(seed: number): Prng {
     nextInt,
     nextFloat: (): number => nextUint32() / 4294967296,
     fillInts: (n: number, out: Uint32Array): void => {
-      for (let i = 0; i < out.length; i++) out[i] = nextInt(n);
+      // nextInt's draws, with the state in local int32 variables: the same bits, about 3x
+      // faster in the bootstrap's inner loop (the test compares it with nextInt).
+      let a = s0 | 0;
+      let b = s1 | 0;
+      let c = s2 | 0;
+      let d = s3 | 0;
+      for (let i = 0; i < out.length; i++) {
+        const x = Math.imul(b, 5);
+        const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+        const t = b << 9;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = (d << 11) | (d >>> 21);
+        out[i] = Math.floor((result * n) / 4294967296);
+      }
+      s0 = a >>> 0;
+      s1 = b >>> 0;
+      s2 = c >>> 0;
+      s3 = d >>> 0;
     },
   };
 }
@@ -190,27 +211,20 @@ export function bootstrapSummary<K extends string>(
       throw new RangeError(`bootstrap: metric "${name}" has ${columns[name].length} values, expected ${n}`);
     }
   }
-  // One pass for all metrics: row k of `rows` holds example k's scores side by side, so each
-  // drawn index reads one cache line. Each metric's sum still adds its values in draw order,
-  // so the means are the same doubles as summing each metric on its own.
-  const width = names.length;
-  const rows = new Float64Array(n * width);
-  names.forEach((name, c) => {
-    const column = columns[name];
-    for (let i = 0; i < n; i++) rows[i * width + c] = column[i]!;
-  });
+  // One set of draws per resample for all metrics; each metric's sum runs over the draws in
+  // order in a local accumulator (the same doubles as adding the metrics side by side).
+  const data = names.map((name) => Float64Array.from(columns[name]));
   const means = names.map(() => new Float64Array(resamples));
-  const sums = new Float64Array(width);
   const draws = new Uint32Array(n);
   const rng = createPrng(seed);
   for (let r = 0; r < resamples; r++) {
-    sums.fill(0);
     rng.fillInts(n, draws);
-    for (let i = 0; i < n; i++) {
-      const base = draws[i]! * width;
-      for (let c = 0; c < width; c++) sums[c]! += rows[base + c]!;
+    for (let c = 0; c < data.length; c++) {
+      const column = data[c]!;
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += column[draws[i]!]!;
+      means[c]![r] = sum / n;
     }
-    for (let c = 0; c < width; c++) means[c]![r] = sums[c]! / n;
   }
   const alpha = (1 - confidence) / 2;
   const out = {} as Record<K, MeanCI>;

@@ -6,9 +6,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot, metricsFixture, nltkData } from '../helpers/shared.js';
+import { metricsFixture as fixture, nltkData, repoRoot } from '../helpers/shared.js';
 
-const fixture = metricsFixture;
 if (!existsSync(fixture)) console.warn(`[tests] ${fixture} is absent: the score --threads test is skipped`);
 
 describe.skipIf(!existsSync(fixture))('persona-gen score --threads', () => {

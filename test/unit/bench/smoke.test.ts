@@ -44,6 +44,22 @@ describe('bench options', () => {
   });
 });
 
+describe('bench failures', () => {
+  it('a section that throws is listed, the others still run, and the report says so', async () => {
+    // Run from the TypeScript sources, the metrics section cannot start its child
+    // (bench/metrics-bench.js exists only compiled, in build-bench/): a real failure.
+    const s = parseBenchArgs(['--quick', '--only', 'metrics,embed', '--runs', '1']);
+    const lines: string[] = [];
+    const r = await runBench(s, (l) => lines.push(l));
+    expect(r.failures.map((f) => f.section)).toEqual(['metrics']);
+    expect(r.failures[0]!.error).toMatch(/metrics-bench exited with 1/);
+    expect(r.metrics).toBeNull();
+    expect(r.embed?.byBatchSize.map((b) => b.batchSize)).toEqual([1, 8, 32]);
+    expect(lines.some((l) => l.startsWith('FAILED: metrics:'))).toBe(true);
+    expect(renderReport(r)).toContain('FAILED sections');
+  });
+});
+
 describe('bench statistics', () => {
   it('alternates the variants after one warm-up each, rotating the order', async () => {
     const order: string[] = [];

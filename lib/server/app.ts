@@ -102,7 +102,7 @@ export async function buildServer(cfg: ServerConfig): Promise<PersonaServer> {
   const app = Fastify({
     logger: cfg.log ? { level: 'info' } : false,
     bodyLimit: cfg.bodyLimit,
-    maxParamLength: 16 * 1024,
+    routerOptions: { maxParamLength: 16 * 1024 },
     return503OnClosing: true,
     ajv: { customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: false, allErrors: false } },
   });
@@ -110,7 +110,7 @@ export async function buildServer(cfg: ServerConfig): Promise<PersonaServer> {
   const metrics = new ServerMetrics(queue);
 
   const defaultJson = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers(); // JSON only: any other body is a 415
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
     const buf = body as Buffer;
     if (!isUtf8(buf)) {

@@ -137,6 +137,7 @@ async function handle(deps: CompletionDeps, kind: Kind, req: FastifyRequest, rep
   reply.hijack();
   const res = reply.raw;
   res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  res.flushHeaders(); // the client sees 200 now, even while the request waits for a slot
   const send = (data: unknown) => {
     if (!res.writableEnded && !res.destroyed) res.write(`data: ${JSON.stringify(data)}\n\n`);
   };

@@ -105,7 +105,14 @@ export async function startServer(settings: ServeSettings): Promise<RunningServe
       keys,
       close: () =>
         (closing ??= (async () => {
-          await server.app.close();
+          // Connections that finish their last request after close() began stay open in
+          // keep-alive (fastify's keepAliveTimeout is 72 s): close them as they go idle.
+          const idle = setInterval(() => server.app.server.closeIdleConnections(), 100);
+          try {
+            await server.app.close();
+          } finally {
+            clearInterval(idle);
+          }
           openStore.close();
           await openSpace.dispose();
           model.dispose();

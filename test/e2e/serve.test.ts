@@ -94,9 +94,16 @@ describe.skipIf(!hasStoriesModel)('persona-gen serve (process)', () => {
     // All three are accepted (200 and SSE headers); one runs, two wait for the single slot.
     const events = responses.map((r) => readEvents(r));
     s.child.kill('SIGTERM');
-    await new Promise((r) => setTimeout(r, 150));
+    // Once it has taken the signal, new connections are refused while the requests still run.
+    const deadline = Date.now() + 10_000;
+    while (!/SIGTERM: no new connections/.test(s.stderr()) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    let isRefused = false;
+    while (!isRefused && s.child.exitCode === null && Date.now() < deadline) {
+      isRefused = await refused('127.0.0.1', port);
+      if (!isRefused) await new Promise((r) => setTimeout(r, 20));
+    }
     const stillRunning = s.child.exitCode === null;
-    if (stillRunning) expect(await refused('127.0.0.1', port)).toBe(true);
+    expect(isRefused).toBe(true);
     const all = await Promise.all(events);
     for (const ev of all) {
       expect(ev.at(-1)).toBe('[DONE]');
@@ -106,7 +113,7 @@ describe.skipIf(!hasStoriesModel)('persona-gen serve (process)', () => {
       expect(usage.completion_tokens).toBeGreaterThan(0);
     }
     expect(await s.exited).toEqual({ code: 0, signal: null });
-    expect(s.stderr()).toMatch(/SIGTERM: no new connections; finishing \d request/);
+    expect(s.stderr()).toMatch(/SIGTERM: no new connections; finishing 3 request/);
     expect(s.stderr()).toContain('persona-gen serve: stopped');
     expect(stillRunning, 'the server had exited before the test could check that it refused connections').toBe(true);
   });

@@ -8,9 +8,12 @@
  * @module
  */
 import type { NativeKernelImpl } from '../../bindings/index.js';
-import { native } from '../native.js';
+import { loadDevAddon, useDevAddon } from '../../bindings/dev.js';
 import { VocabMatrix, nativeMatrixOf, type VocabMatrixDtype } from '../vocab-matrix.js';
 import { alternate, benchStat, pairedRatio, randomVector, type BenchStat } from './stats.js';
+
+// The bench tools live in the development addon, which the whole process must then use.
+useDevAddon();
 
 /** The copy bandwidth with a given number of threads. */
 export interface BandwidthResult {
@@ -25,7 +28,7 @@ export interface BandwidthResult {
 export async function bandwidthBench(
   o: { bufferBytes: number; runs: number; threadCounts: readonly number[] },
 ): Promise<BandwidthResult[]> {
-  const tools = native().tools;
+  const tools = loadDevAddon().tools;
   const runs = await alternate(
     o.threadCounts.map((threads) => ({
       name: String(threads),
@@ -68,8 +71,8 @@ export async function kernelBench(o: {
   bandwidthGBps: number | null;
   log: (line: string) => void;
 }): Promise<KernelResult[]> {
-  const tools = native().tools;
-  const info = native().systemInfo();
+  const tools = loadDevAddon().tools;
+  const info = loadDevAddon().systemInfo();
   const simd = info.simdPaths[0] ?? 'scalar';
   const out: KernelResult[] = [];
   for (const V of o.rows) {

@@ -14,9 +14,12 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeQuantType, NativeSyntheticModelSpec } from '../../bindings/index.js';
+import type { NativeQuantType, NativeSyntheticModelSpec } from '../../bindings/dev.js';
+import { loadDevAddon, useDevAddon } from '../../bindings/dev.js';
 import { packageRoot } from '../../bindings/index.js';
-import { native } from '../native.js';
+
+// The model writer and quantizer live in the development addon, which the whole process must then use.
+useDevAddon();
 
 /** A benchmark model: the architecture's hyperparameters (the writer's own spec fields) and the vocabulary GGUF it copies. */
 export type BenchModelSpec = Pick<
@@ -138,7 +141,7 @@ export async function ensureBenchModel(
   const out = benchModelPath(spec, quant);
   if (existsSync(out)) return { path: out, spec, quant, bytes: statSync(out).size, built: false };
   mkdirSync(benchModelDir(), { recursive: true });
-  const tools = native().tools;
+  const tools = loadDevAddon().tools;
   const f16 = benchModelPath(spec, 'f16');
   let writeMs: number | undefined;
   if (!existsSync(f16)) {

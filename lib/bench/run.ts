@@ -25,7 +25,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeQuantType } from '../../bindings/index.js';
+import type { NativeQuantType } from '../../bindings/dev.js';
 import { packageRoot } from '../../bindings/index.js';
 import { systemInfo } from '../system-info.js';
 import { embedBench, type EmbedBenchResult } from './embed-bench.js';

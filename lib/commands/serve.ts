@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { DEFAULT_EMBEDDER } from '../eval/settings.js';
 import { startServer, type ServeSettings } from '../server/start.js';
-import { parseNumber } from './generate.js';
+import { numberArg } from './number-arg.js';
 
 interface ServeCliOptions {
   model: string;
@@ -46,20 +46,20 @@ export function registerServeCommand(program: Command): void {
     .option('--embedder <id|folder>', 'Sentence-BERT embedder of the sbert space', DEFAULT_EMBEDDER)
     .addOption(new Option('--space <space>', 'personalization space').choices(['sbert', 'native']).default('sbert'))
     .option('--host <host>', 'address to bind', '127.0.0.1')
-    .option('--port <n>', 'port (0: any free port)', parseNumber('--port', { integer: true, min: 0, max: 65535 }), 8080)
+    .option('--port <n>', 'port (0: any free port)', numberArg('--port', { integer: true, min: 0, max: 65535 }), 8080)
     .option('--db <file>', 'profile database file (SQLite; created when absent)', 'persona-gen.db')
-    .option('--parallel <n>', 'most sequences generated at once (the batch engine; others queue)', parseNumber('--parallel', { integer: true, min: 1, max: 256 }), 4)
-    .option('--threads <n>', 'CPU threads', parseNumber('--threads', { integer: true, min: 1 }))
-    .option('--context-size <n>', "context size of each sequence (default: the model's training context, at most 4096)", parseNumber('--context-size', { integer: true, min: 16 }))
+    .option('--parallel <n>', 'most sequences generated at once (the batch engine; others queue)', numberArg('--parallel', { integer: true, min: 1, max: 256 }), 4)
+    .option('--threads <n>', 'CPU threads', numberArg('--threads', { integer: true, min: 1 }))
+    .option('--context-size <n>', "context size of each sequence (default: the model's training context, at most 4096)", numberArg('--context-size', { integer: true, min: 16 }))
     .option('--api-key <key>', 'API key of tenant "default" (admin); also read from $PERSONA_GEN_API_KEY')
     .option('--keys-file <file>', 'JSON file of keys and tenants: {"keys":[{"key","tenant","admin"?}]}')
-    .option('--beta <b>', 'persona.beta of requests with a user and no beta', parseNumber('--beta', { min: -1e6, max: 1e6 }), 1)
-    .option('--max-tokens-limit <n>', 'most max_tokens a request may ask (default: the context size)', parseNumber('--max-tokens-limit', { integer: true, min: 1 }))
-    .option('--default-max-tokens <n>', 'max_tokens of requests that give none', parseNumber('--default-max-tokens', { integer: true, min: 1 }), 256)
-    .option('--max-prompt-tokens <n>', 'most prompt tokens (default: the context size - 1)', parseNumber('--max-prompt-tokens', { integer: true, min: 1 }))
-    .option('--body-limit <bytes>', 'largest request body', parseNumber('--body-limit', { integer: true, min: 1024 }), 4 * 1024 * 1024)
-    .option('--max-profile-texts <n>', 'most texts in a profile', parseNumber('--max-profile-texts', { integer: true, min: 1 }), 1000)
-    .option('--max-profile-text-chars <n>', 'most characters in one profile text', parseNumber('--max-profile-text-chars', { integer: true, min: 1 }), 100_000)
+    .option('--beta <b>', 'persona.beta of requests with a user and no beta', numberArg('--beta', { min: -1e6, max: 1e6 }), 1)
+    .option('--max-tokens-limit <n>', 'most max_tokens a request may ask (default: the context size)', numberArg('--max-tokens-limit', { integer: true, min: 1 }))
+    .option('--default-max-tokens <n>', 'max_tokens of requests that give none', numberArg('--default-max-tokens', { integer: true, min: 1 }), 256)
+    .option('--max-prompt-tokens <n>', 'most prompt tokens (default: the context size - 1)', numberArg('--max-prompt-tokens', { integer: true, min: 1 }))
+    .option('--body-limit <bytes>', 'largest request body', numberArg('--body-limit', { integer: true, min: 1024 }), 4 * 1024 * 1024)
+    .option('--max-profile-texts <n>', 'most texts in a profile', numberArg('--max-profile-texts', { integer: true, min: 1 }), 1000)
+    .option('--max-profile-text-chars <n>', 'most characters in one profile text', numberArg('--max-profile-text-chars', { integer: true, min: 1 }), 100_000)
     .option('--log', 'log every request (JSON lines on stderr)', false)
     .action(async (opts: ServeCliOptions) => {
       const apiKey = opts.apiKey ?? (process.env.PERSONA_GEN_API_KEY || undefined);

@@ -1,26 +1,25 @@
 /**
- * The personalization space the server embeds profiles in, built from lib/embed:
+ * The personalization space the server embeds profiles in: a {@link Personalizer} (lib/
+ * personalizer.ts: the `native` space, the model's own token embeddings, or the `sbert` space,
+ * a Sentence-BERT embedder) set up for a server that must forget:
  *
- * - `native`: the model's own input embedding rows; a user vector is the idf-weighted mean of
- *   the rows of the profile's tokens (no embedder);
- * - `sbert`: every vocabulary piece embedded by a Sentence-BERT embedder (the vocabulary matrix
- *   is cached on disk by lib/embed); a user vector is the normalized mean of the profile texts'
- *   embeddings. Profile texts are embedded without the on-disk embedding cache, so deleting a
- *   profile leaves no vector of its texts behind.
+ * - its in-memory user-vector cache is off (the server keeps its own, per tenant and user,
+ *   which a DELETE clears);
+ * - profile texts are embedded without the on-disk embedding cache, so a deleted profile
+ *   leaves no vector of its texts behind (the vocabulary matrix is still cached on disk: it
+ *   holds no user data).
  *
- * A space has a `key` that is stored with each user vector, so that vectors made in another
- * space (another model or embedder) are never used: they are made again from the stored texts.
+ * A space has a `key` stored with each user vector, so that vectors made in another space
+ * (another model file or embedder) are never used: they are made again from the stored texts.
  * @module
  */
-import { NativeSpace } from '../embed/native-space.js';
-import { userVectorFromItems } from '../embed/user-vector.js';
-import { buildVocabMatrix } from '../embed/vocab-space.js';
 import type { HubOptions } from '../hub/download.js';
 import type { Model } from '../model.js';
-import { VocabMatrix } from '../vocab-matrix.js';
+import { type PersonalizationSpace, Personalizer } from '../personalizer.js';
+import type { VocabMatrix } from '../vocab-matrix.js';
 
 /** The spaces a server can personalize in. */
-export type SpaceName = 'sbert' | 'native';
+export type SpaceName = PersonalizationSpace;
 
 /** A token the bias favours, for the playground. */
 export interface FavouredToken {
@@ -60,76 +59,50 @@ export interface ProfileSpaceOptions {
   hub?: HubOptions;
 }
 
-function topTokens(model: Model, matrix: VocabMatrix, user: Float32Array, k: number): FavouredToken[] {
-  const dots = matrix.dots(user);
+/** The `k` ids with the largest values (largest first), skipping zeros (tokens without a vector). */
+export function topIds(values: Float32Array, k: number): number[] {
   const best: number[] = [];
-  for (let v = 0; v < dots.length; v++) {
-    if (dots[v] === 0) continue;
-    if (best.length === k && dots[v]! <= dots[best[k - 1]!]!) continue;
+  for (let v = 0; v < values.length; v++) {
+    const x = values[v]!;
+    if (x === 0 || k === 0) continue;
+    if (best.length === k && x <= values[best[k - 1]!]!) continue;
     let i = Math.min(best.length, k - 1);
     best[i] = v;
-    while (i > 0 && dots[best[i - 1]!]! < dots[v]!) {
+    while (i > 0 && values[best[i - 1]!]! < x) {
       best[i] = best[i - 1]!;
       best[--i] = v;
     }
   }
-  return best.map((id) => ({ id, token: model.detokenize([id]), similarity: dots[id]! }));
+  return best;
 }
-
-const noUsableText = (): RangeError =>
-  new RangeError('the profile texts have nothing this space can embed (no token with letters): no user vector');
 
 /**
  * Opens the space of a loaded model.
- * @throws Error naming the embedder when it cannot be loaded
+ * @throws Error naming `--embedder` when the embedder cannot be loaded
  */
 export async function openProfileSpace(model: Model, options: ProfileSpaceOptions): Promise<ProfileSpace> {
-  const favouredTokens = (matrix: VocabMatrix) => (user: Float32Array, k: number) => topTokens(model, matrix, user, k);
-  if (options.space === 'native') {
-    const ns = new NativeSpace(model, await model.tokenEmbeddingRows());
-    const matrix = await ns.toMatrix((d, r, c) => VocabMatrix.fromArray(d, r, c));
-    return {
-      name: 'native',
-      key: `native:${options.modelSha256}`,
-      matrix,
-      userVector: async (texts) => {
-        const u = ns.userVector([...texts], { emptyProfile: 'zero' });
-        if (u.every((x) => x === 0)) throw noUsableText();
-        return u;
-      },
-      favouredTokens: favouredTokens(matrix),
-      dispose: async () => matrix.dispose(),
-    };
-  }
-  // Loaded only here: transformers.js and onnxruntime are heavy, and the native space needs neither.
-  const { Embedder } = await import('../embed/embedder.js');
-  let emb;
+  let p: Personalizer;
   try {
-    emb = await Embedder.create({ model: options.embedder, hub: options.hub, cacheDir: null });
+    p =
+      options.space === 'native'
+        ? await Personalizer.create(model, { space: 'native', userCacheSize: 0 })
+        : await Personalizer.create(model, { space: 'sbert', embedder: options.embedder, embedderOptions: { cacheDir: null, hub: options.hub }, userCacheSize: 0 });
   } catch (err) {
-    throw new Error(`--embedder: ${(err as Error).message}`);
+    throw new Error(`${options.space === 'sbert' ? '--embedder: ' : ''}${(err as Error).message}`);
   }
-  try {
-    const built = await buildVocabMatrix({ source: model, embedder: emb }, (d, r, c) => VocabMatrix.fromArray(d, r, c));
-    const matrix = await built.matrix;
-    const embedder = emb;
-    return {
-      name: 'sbert',
-      key: `sbert:${emb.id}`,
-      matrix,
-      userVector: async (texts) => {
-        const useful = texts.filter((t) => /\p{L}|\p{N}/u.test(t));
-        if (useful.length === 0) throw noUsableText();
-        return userVectorFromItems(await embedder.embed(useful, { cache: false }), embedder.dims);
-      },
-      favouredTokens: favouredTokens(matrix),
-      dispose: async () => {
-        matrix.dispose();
-        await embedder.dispose();
-      },
-    };
-  } catch (err) {
-    await emb.dispose();
-    throw err;
-  }
+  return {
+    name: p.space,
+    key: options.space === 'native' ? `native:${options.modelSha256}` : `sbert:${p.description.embedder}`,
+    matrix: p.matrix,
+    userVector: async (texts) => {
+      const u = await p.userVector(texts, { emptyProfile: 'zero' });
+      if (u.every((x) => x === 0)) throw new RangeError('the profile texts have nothing this space can embed (no token with letters): no user vector');
+      return u;
+    },
+    favouredTokens: (user, k) => {
+      const dots = p.matrix.dots(user);
+      return topIds(dots, k).map((id) => ({ id, token: model.detokenize([id]), similarity: dots[id]! }));
+    },
+    dispose: () => p.dispose(),
+  };
 }

@@ -11,12 +11,11 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFi
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { repoRoot, sharedDir, storiesGreedyReference, storiesModel } from '../helpers/shared.js';
+import { metricsFixture, nltkData, repoRoot, storiesGreedyReference, storiesModel } from '../helpers/shared.js';
 import { findWine, startWine, windowsNode, type WineSession } from '../helpers/wine.js';
 
 const winPrebuild = path.join(repoRoot, 'prebuilds', 'win32-x64', 'persona-gen.napi.node');
-const fixture = path.join(sharedDir, 'fixtures', 'metrics-dev.jsonl');
-const nltkData = path.join(sharedDir, 'nltk_data');
+const fixture = metricsFixture;
 
 function missingTool(): string | null {
   if (process.platform !== 'linux' || process.arch !== 'x64') return 'a Linux x86-64 host';

@@ -13,7 +13,7 @@
  * by lib/bench/models.ts), `--threads N` (default 2), `--ns 1,8,32`, `--max-tokens N`,
  * `--waves N`, `--beta B`, `--context-size N` (per sequence, default 256),
  * `--llama-server PATH` (default build-anchors/bin/llama-server), `--out FILE`
- * (default bench/serve-results.json), `--quick` (stories260K from ../shared, N = 1 and 4, 16 tokens,
+ * (default bench/serve-results.json), `--quick` (stories260K from test/fixtures, N = 1 and 4, 16 tokens,
  * one wave: a smoke run).
  * @module
  */
@@ -24,7 +24,7 @@ import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { packageRoot } from '../../bindings/index.js';
+import { packageRoot } from '../bindings/index.js';
 import { ensureBenchModel, QWEN25_05B } from './models.js';
 import { quantile, runWave, type RequestTiming, type WaveSpec } from './serve-load.js';
 import { type BenchStat, pairedRatio } from './stats.js';
@@ -90,7 +90,7 @@ function parseArgs(argv: string[]): ServeBenchSettings {
   const beta = Number(get('--beta') ?? 1);
   if (!Number.isFinite(beta)) throw new Error('--beta must be a number');
   return {
-    model: get('--model') ?? (quick ? path.resolve(packageRoot, '..', 'shared', 'models', 'stories260K.gguf') : undefined),
+    model: get('--model') ?? (quick ? path.join(packageRoot, 'test', 'fixtures', 'models', 'stories260K.gguf') : undefined),
     threads: int('--threads', 2),
     ns,
     maxTokens: int('--max-tokens', quick ? 16 : 64),

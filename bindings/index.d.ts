@@ -97,6 +97,7 @@ export interface NativeVocabMatrix {
   readonly byteSize: number;
   toArray(): Float32Array;
   dots(user: Float32Array, impl?: NativeKernelImpl): Float32Array;
+  forgetUser(user: Float32Array): number;
   dispose(): void;
 }
 

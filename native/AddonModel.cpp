@@ -297,15 +297,8 @@ Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
         p.bias.guard_top_k = intOption(po, "guardTopK", 0, 0, n_vocab);
         p.bias.guard_min_p = static_cast<float>(numberOption(po, "guardMinP", 0.0, 0.0, 1.0));
         // The user vector is L2-normalized; a zero vector stays zero (no bias).
-        std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
-        double norm = 0.0;
-        for (float x : u) norm += static_cast<double>(x) * x;
-        if (norm > 0.0) {
-            const float inv = static_cast<float>(1.0 / std::sqrt(norm));
-            for (auto & x : u) x *= inv;
-        }
         p.matrix = matrix;  // the dot products are computed (or found cached) on the worker thread
-        p.user = std::move(u);
+        p.user = VocabMatrixData::unitUser(user.Data(), user.ElementLength());
         p.personalize = true;
     }
     Napi::Function on_text;

@@ -56,6 +56,7 @@ Napi::Function AddonVocabMatrix::Init(Napi::Env env) {
                            InstanceAccessor<&AddonVocabMatrix::ByteSize>("byteSize"),
                            InstanceMethod<&AddonVocabMatrix::ToArray>("toArray"),
                            InstanceMethod<&AddonVocabMatrix::Dots>("dots"),
+                           InstanceMethod<&AddonVocabMatrix::ForgetUser>("forgetUser"),
                            InstanceMethod<&AddonVocabMatrix::Dispose>("dispose"),
                            StaticMethod<&AddonVocabMatrix::Create>("create"),
                        });
@@ -187,6 +188,18 @@ Napi::Value AddonVocabMatrix::Dots(const Napi::CallbackInfo & info) {
     Napi::Float32Array out = Napi::Float32Array::New(env, d->rows());
     d->computeDots(user.Data(), out.Data(), impl);
     return out;
+}
+
+// forgetUser(user: Float32Array) => number of cache entries dropped
+Napi::Value AddonVocabMatrix::ForgetUser(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & d = data(env);
+    Napi::Float32Array user = float32Arg(info, 0, "user");
+    if (user.ElementLength() != d->dims()) {
+        throwRange(env, "user has " + std::to_string(user.ElementLength()) + " values, the matrix has " +
+                            std::to_string(d->dims()) + " dims");
+    }
+    return Napi::Number::New(env, static_cast<double>(d->forget(user.Data())));
 }
 
 Napi::Value AddonVocabMatrix::Dispose(const Napi::CallbackInfo & info) {

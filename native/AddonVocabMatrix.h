@@ -29,6 +29,7 @@ class AddonVocabMatrix : public Napi::ObjectWrap<AddonVocabMatrix> {
     Napi::Value ByteSize(const Napi::CallbackInfo & info);
     Napi::Value ToArray(const Napi::CallbackInfo & info);
     Napi::Value Dots(const Napi::CallbackInfo & info);
+    Napi::Value ForgetUser(const Napi::CallbackInfo & info);
     Napi::Value Dispose(const Napi::CallbackInfo & info);
 
     const std::shared_ptr<VocabMatrixData> & data(Napi::Env env) const;

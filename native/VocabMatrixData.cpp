@@ -92,4 +92,23 @@ std::shared_ptr<const std::vector<float>> VocabMatrixData::dotsFor(const float *
     return dots;
 }
 
+std::vector<float> VocabMatrixData::unitUser(const float * user, size_t dims) {
+    std::vector<float> u(user, user + dims);
+    double norm = 0.0;
+    for (float x : u) norm += static_cast<double>(x) * x;
+    if (norm > 0.0) {
+        const float inv = static_cast<float>(1.0 / std::sqrt(norm));
+        for (auto & x : u) x *= inv;
+    }
+    return u;
+}
+
+size_t VocabMatrixData::forget(const float * user) {
+    const std::vector<float> u = unitUser(user, dims_);
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    const size_t before = cache_.size();
+    cache_.remove_if([&](const CacheEntry & e) { return std::memcmp(e.user.data(), u.data(), dims_ * sizeof(float)) == 0; });
+    return before - cache_.size();
+}
+
 }  // namespace persona

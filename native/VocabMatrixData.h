@@ -38,6 +38,15 @@ class VocabMatrixData {
     // (a small LRU of the last few users). `user` has dims() values.
     std::shared_ptr<const std::vector<float>> dotsFor(const float * user, KernelImpl impl = KernelImpl::Auto);
 
+    // Drops the cached dot products of the user vector `user` (dims() values, as given to a
+    // generation: normalized here as there), and the cache's copy of it, e.g. when that user's
+    // data must be erased. Generations already holding the dots keep their copy. Returns how
+    // many entries were dropped (0 or 1).
+    size_t forget(const float * user);
+
+    // The user vector as the bias uses it: L2-normalized (a zero vector stays zero).
+    static std::vector<float> unitUser(const float * user, size_t dims);
+
     // Bypasses the cache: used by the tests and the benchmark of the kernel itself.
     void computeDots(const float * user, float * out, KernelImpl impl) const;
 

@@ -38,9 +38,10 @@ export interface ServerConfig {
   log?: boolean;
 }
 
-/** A built server: the fastify instance and what /metrics reads. */
+/** A built server: the fastify instance, the profiles, and what /metrics reads. */
 export interface PersonaServer {
   app: FastifyInstance;
+  profiles: Profiles;
   queue: GenerationQueue;
   metrics: ServerMetrics;
 }
@@ -181,5 +182,5 @@ export async function buildServer(cfg: ServerConfig): Promise<PersonaServer> {
   });
   registerProfileRoutes(app, cfg.profiles);
   await app.ready();
-  return { app, queue, metrics };
+  return { app, profiles: cfg.profiles, queue, metrics };
 }

@@ -59,8 +59,10 @@ export class Profiles {
       if (err instanceof RangeError) throw new ProfileInputError('texts', err.message);
       throw err;
     }
+    const before = this.#cache.get(cacheKey(tenant, user)) ?? this.store.vector(tenant, user, this.space.key);
     const out = this.store.put(tenant, user, texts, [{ space: this.space.key, vector }]);
     this.#remember(tenant, user, vector);
+    if (before) this.space.matrix.forgetUser(before); // the replaced profile's vector
     return out;
   }
 
@@ -74,10 +76,17 @@ export class Profiles {
     return this.store.list(tenant, limit, after);
   }
 
-  /** Deletes a user's texts, vectors and cached vector; false when there was no such user. */
+  /**
+   * Deletes a user's texts and vectors (database), and the vector cached here and in the
+   * matrix's dot-product cache; false when there was no such user.
+   */
   delete(tenant: string, user: string): boolean {
-    this.#cache.delete(cacheKey(tenant, user));
-    return this.store.delete(tenant, user);
+    const key = cacheKey(tenant, user);
+    const vector = this.#cache.get(key) ?? this.store.vector(tenant, user, this.space.key);
+    this.#cache.delete(key);
+    const existed = this.store.delete(tenant, user);
+    if (vector) this.space.matrix.forgetUser(vector);
+    return existed;
   }
 
   /** The user's vector in the server's space, or undefined when the tenant has no such user. */

@@ -154,9 +154,13 @@ describe.skipIf(!hasStoriesModel)('persona-gen serve (stories260K, native space)
     expect(list.body.data.map((u: { id: string }) => u.id)).toEqual(['alice', 'shared-name']);
   });
 
-  it('DELETE removes texts, vectors and the cached vector: the database file no longer holds them', async () => {
+  it('DELETE removes texts, vectors and the cached vectors: the database file no longer holds them, nor the matrix its dot products', async () => {
     const marker = 'Zorblax the purple wizard';
-    await call(base(), 'PUT', '/v1/users/victim/profile', { key: KEYS.acme, json: { texts: [marker, `${marker} flew over the castle`] } });
+    const texts = [marker, `${marker} flew over the castle`];
+    await call(base(), 'PUT', '/v1/users/victim/profile', { key: KEYS.acme, json: { texts } });
+    const ns = new NativeSpace(ref, await ref.tokenEmbeddingRows());
+    const victimVector = ns.userVector(texts);
+    const aliceVector = ns.userVector(DOG_PROFILE);
     const used = (await client.completions.create({ model: 'stories260K', prompt: PROMPT, max_tokens: 4, user: 'victim', persona: { beta: 3 } } as OpenAI.CompletionCreateParamsNonStreaming)) as OpenAI.Completion & { persona: { applied: boolean } };
     expect(used.persona.applied).toBe(true);
     const files = () => Buffer.concat([folder.db, `${folder.db}-wal`].filter(existsSync).map((f) => readFileSync(f)));
@@ -164,6 +168,10 @@ describe.skipIf(!hasStoriesModel)('persona-gen serve (stories260K, native space)
     const del = await call(base(), 'DELETE', '/v1/users/victim/profile', { key: KEYS.acme });
     expect(del.body).toEqual({ object: 'user_profile.deleted', id: 'victim', deleted: true });
     expect(files().includes(marker)).toBe(false);
+    const matrix = server.profiles.space.matrix;
+    expect(matrix.forgetUser(victimVector)).toBe(0); // the DELETE dropped it
+    await client.completions.create({ model: 'stories260K', prompt: PROMPT, max_tokens: 2, user: 'alice', persona: { beta: 3 } } as OpenAI.CompletionCreateParamsNonStreaming);
+    expect(matrix.forgetUser(aliceVector)).toBe(1); // a user still there was cached: the check can fail
     expect((await call(base(), 'GET', '/v1/users/victim/profile', { key: KEYS.acme })).status).toBe(404);
     const after = (await client.completions.create({ model: 'stories260K', prompt: PROMPT, max_tokens: 4, user: 'victim', persona: { beta: 3 } } as OpenAI.CompletionCreateParamsNonStreaming)) as OpenAI.Completion & { persona: { reason: string } };
     expect(after.persona.reason).toBe('no profile');

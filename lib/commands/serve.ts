@@ -11,24 +11,14 @@ import { DEFAULT_EMBEDDER } from '../eval/settings.js';
 import { startServer, type ServeSettings } from '../server/start.js';
 import { numberArg } from './number-arg.js';
 
-interface ServeCliOptions {
-  model: string;
-  modelName?: string;
+/** What commander gives the action: the settings' own fields, and the limits spelled as options. */
+interface ServeCliOptions
+  extends Pick<ServeSettings, 'model' | 'modelName' | 'space' | 'host' | 'port' | 'db' | 'parallel' | 'threads' | 'contextSize' | 'apiKey' | 'keysFile' | 'bodyLimit'> {
   embedder: string;
-  space: 'sbert' | 'native';
-  host: string;
-  port: number;
-  db: string;
-  parallel: number;
-  threads?: number;
-  contextSize?: number;
-  apiKey?: string;
-  keysFile?: string;
   beta: number;
   maxTokensLimit?: number;
   defaultMaxTokens: number;
   maxPromptTokens?: number;
-  bodyLimit: number;
   maxProfileTexts: number;
   maxProfileTextChars: number;
   log: boolean;

@@ -161,16 +161,27 @@ Napi::Value AddonVocabMatrix::ToArray(const Napi::CallbackInfo & info) {
     return out;
 }
 
+namespace {
+
+// Argument 0 as a user vector of the matrix: a Float32Array of dims() finite values.
+Napi::Float32Array userArg(const Napi::CallbackInfo & info, const VocabMatrixData & d) {
+    Napi::Env env = info.Env();
+    Napi::Float32Array user = float32Arg(info, 0, "user");
+    if (user.ElementLength() != d.dims()) {
+        throwRange(env, "user has " + std::to_string(user.ElementLength()) + " values, the matrix has " +
+                            std::to_string(d.dims()) + " dims");
+    }
+    requireFinite(env, user.Data(), user.ElementLength(), "user");
+    return user;
+}
+
+}  // namespace
+
 // dots(user: Float32Array, impl?: 'auto' | 'scalar' | 'simd') => Float32Array of dot(E_v, user)
 Napi::Value AddonVocabMatrix::Dots(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const auto & d = data(env);
-    Napi::Float32Array user = float32Arg(info, 0, "user");
-    if (user.ElementLength() != d->dims()) {
-        throwRange(env, "user has " + std::to_string(user.ElementLength()) + " values, the matrix has " +
-                            std::to_string(d->dims()) + " dims");
-    }
-    requireFinite(env, user.Data(), user.ElementLength(), "user");
+    Napi::Float32Array user = userArg(info, *d);
     KernelImpl impl = KernelImpl::Auto;
     if (info.Length() > 1 && info[1].IsString()) {
         const std::string s = info[1].As<Napi::String>().Utf8Value();
@@ -194,11 +205,7 @@ Napi::Value AddonVocabMatrix::Dots(const Napi::CallbackInfo & info) {
 Napi::Value AddonVocabMatrix::ForgetUser(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const auto & d = data(env);
-    Napi::Float32Array user = float32Arg(info, 0, "user");
-    if (user.ElementLength() != d->dims()) {
-        throwRange(env, "user has " + std::to_string(user.ElementLength()) + " values, the matrix has " +
-                            std::to_string(d->dims()) + " dims");
-    }
+    Napi::Float32Array user = userArg(info, *d);
     return Napi::Number::New(env, static_cast<double>(d->forget(user.Data())));
 }
 

@@ -140,6 +140,8 @@ export interface NativeVocabMatrix {
   dots(user: Float32Array, impl?: NativeKernelImpl): Float32Array;
   /** The per-token score the bias sampler multiplies by beta, and the reference subtracted (0 for raw). */
   biasScores(user: Float32Array, reference: NativeBiasReference): { scores: Float32Array; reference: number };
+  /** Drops every cached score set of this user vector (as given); returns how many were dropped. */
+  forgetUser(user: Float32Array): number;
   dispose(): void;
 }
 

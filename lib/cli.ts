@@ -14,6 +14,7 @@ import { registerEvalCommand } from './commands/eval.js';
 import { registerGenerateCommand } from './commands/generate.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerScoreCommand } from './commands/score.js';
+import { registerServeCommand } from './commands/serve.js';
 import { registerSweepCommand } from './commands/sweep.js';
 
 const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
@@ -33,6 +34,7 @@ registerSweepCommand(program);
 registerReportCommand(program);
 registerDemoCommand(program);
 registerDoctorCommand(program);
+registerServeCommand(program);
 
 try {
   await program.parseAsync(process.argv);

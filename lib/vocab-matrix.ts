@@ -126,6 +126,19 @@ export class VocabMatrix implements Disposable {
     return h.biasScores(u, reference);
   }
 
+  /**
+   * Drops what the matrix caches for a user vector: the bias sampler keeps the bias scores of
+   * the last few user vectors (and a copy of each vector) so that a user's next generation
+   * skips the full-vocabulary pass. Call it when that user's data must be erased. Generations
+   * already running keep their copy. Returns how many cache entries were dropped (one per bias reference used).
+   */
+  forgetUser(user: Float32Array | ArrayLike<number>): number {
+    const h = this.#handle();
+    const u = toFiniteFloat32(user, 'user');
+    if (u.length !== h.dims) throw new RangeError(`user has ${u.length} values, the matrix has ${h.dims} dims`);
+    return h.forgetUser(u);
+  }
+
   /** Frees the native memory now (idempotent); later use throws. Generations already running keep their copy. */
   dispose(): void {
     if (this.#disposed) return;

@@ -58,6 +58,7 @@ Napi::Function AddonVocabMatrix::Init(Napi::Env env) {
                            InstanceMethod<&AddonVocabMatrix::ToArray>("toArray"),
                            InstanceMethod<&AddonVocabMatrix::Dots>("dots"),
                            InstanceMethod<&AddonVocabMatrix::BiasScores>("biasScores"),
+                           InstanceMethod<&AddonVocabMatrix::ForgetUser>("forgetUser"),
                            InstanceMethod<&AddonVocabMatrix::Dispose>("dispose"),
                            StaticMethod<&AddonVocabMatrix::Create>("create"),
                        });
@@ -213,6 +214,14 @@ Napi::Value AddonVocabMatrix::BiasScores(const Napi::CallbackInfo & info) {
     o.Set("scores", out);
     o.Set("reference", Napi::Number::New(env, s->reference));
     return o;
+}
+
+// forgetUser(user: Float32Array) => number of cache entries dropped
+Napi::Value AddonVocabMatrix::ForgetUser(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & d = data(env);
+    Napi::Float32Array user = userArg(info, *d);
+    return Napi::Number::New(env, static_cast<double>(d->forget(user.Data())));
 }
 
 Napi::Value AddonVocabMatrix::Dispose(const Napi::CallbackInfo & info) {

@@ -31,6 +31,7 @@ class AddonVocabMatrix : public Napi::ObjectWrap<AddonVocabMatrix> {
     Napi::Value Dots(const Napi::CallbackInfo & info);
     Napi::Value BiasScores(const Napi::CallbackInfo & info);
     static Napi::Float32Array userArg(const Napi::CallbackInfo & info, const VocabMatrixData & d);
+    Napi::Value ForgetUser(const Napi::CallbackInfo & info);
     Napi::Value Dispose(const Napi::CallbackInfo & info);
 
     const std::shared_ptr<VocabMatrixData> & data(Napi::Env env) const;

@@ -128,4 +128,11 @@ std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user,
     return out;
 }
 
+size_t VocabMatrixData::forget(const float * user) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    const size_t before = scores_.size();
+    scores_.remove_if([&](const ScoreEntry & e) { return std::memcmp(e.user.data(), user, dims_ * sizeof(float)) == 0; });
+    return before - scores_.size();
+}
+
 }  // namespace persona

@@ -68,6 +68,11 @@ class VocabMatrixData {
     std::shared_ptr<const BiasScores> scoresFor(const float * user, BiasReference reference,
                                                 KernelImpl impl = KernelImpl::Auto);
 
+    // Drops every cached score set of the user vector `user` (dims() values, exactly as given
+    // to a generation), e.g. when that user's data must be erased. Generations already holding
+    // the scores keep their copy. Returns how many entries were dropped.
+    size_t forget(const float * user);
+
     // dot(E_v, user) for every row, `user` as given: used by the tests, VocabMatrix.dots()
     // and the benchmark of the kernel itself.
     void computeDots(const float * user, float * out, KernelImpl impl) const;

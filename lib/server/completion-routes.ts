@@ -1,0 +1,176 @@
+/**
+ * POST /v1/completions and /v1/chat/completions: OpenAI's shapes, JSON or server-sent events
+ * (`stream: true`, ending with `data: [DONE]`), with the `user` field selecting a stored
+ * profile and the `persona` extension setting the bias. Each request waits in the
+ * {@link GenerationQueue} for a slot, then runs on the model's batch engine; a client that goes
+ * away aborts its request (queued or running).
+ * @module
+ */
+import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
+
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+import type { GenerateOptions, GenerationResult, PersonalizationOptions } from '../generation-options.js';
+import { ApiError } from './api-error.js';
+import {
+  type ChatBody,
+  type CompletionBody,
+  type CompletionPlan,
+  type PlanContext,
+  finishReason,
+  planChat,
+  planCompletion,
+} from './completion-request.js';
+import type { GenerationQueue } from './generation-queue.js';
+import type { ServerMetrics } from './metrics.js';
+import type { Profiles } from './profiles.js';
+import { chatBodySchema, completionBodySchema } from './request-schemas.js';
+import { principalOf } from './principal.js';
+
+/** What the completion routes use. */
+export interface CompletionDeps {
+  plan: PlanContext;
+  profiles: Profiles;
+  queue: GenerationQueue;
+  metrics: ServerMetrics;
+}
+
+/** How the personalization of a request turned out: the `persona` field of every answer. */
+export interface PersonaOutcome {
+  applied: boolean;
+  beta: number;
+  space: string;
+  user: string | null;
+  /** Why no bias was applied. */
+  reason?: 'no user' | 'beta is 0' | 'no profile';
+}
+
+type Kind = 'text' | 'chat';
+
+async function personalize(deps: CompletionDeps, tenant: string, plan: CompletionPlan): Promise<{ personalization?: PersonalizationOptions; outcome: PersonaOutcome }> {
+  const base = { beta: plan.persona.beta, space: deps.profiles.space.name, user: plan.user ?? null };
+  if (plan.user === undefined) return { outcome: { ...base, applied: false, reason: 'no user' } };
+  if (plan.persona.beta === 0) return { outcome: { ...base, applied: false, reason: 'beta is 0' } };
+  const user = await deps.profiles.vector(tenant, plan.user);
+  if (!user) return { outcome: { ...base, applied: false, reason: 'no profile' } };
+  return {
+    personalization: { matrix: deps.profiles.space.matrix, user, beta: plan.persona.beta, guardTopK: plan.persona.guardTopK, guardMinP: plan.persona.guardMinP },
+    outcome: { ...base, applied: true },
+  };
+}
+
+function usage(plan: CompletionPlan, r: GenerationResult) {
+  return { prompt_tokens: plan.tokens.length, completion_tokens: r.tokens.length, total_tokens: plan.tokens.length + r.tokens.length };
+}
+
+/** Aborts when the client goes away before the answer is complete. */
+function abortOnClose(res: ServerResponse): AbortController {
+  const ac = new AbortController();
+  res.on('close', () => {
+    if (!res.writableFinished) ac.abort(new Error('the client closed the connection'));
+  });
+  return ac;
+}
+
+class Answer {
+  readonly id: string;
+  readonly created = Math.floor(Date.now() / 1000);
+  constructor(
+    readonly kind: Kind,
+    readonly model: string,
+  ) {
+    this.id = `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${randomUUID()}`;
+  }
+
+  whole(plan: CompletionPlan, r: GenerationResult, persona: PersonaOutcome) {
+    const finish_reason = finishReason(r.stopReason);
+    const choice =
+      this.kind === 'chat'
+        ? { index: 0, message: { role: 'assistant', content: r.text, refusal: null }, logprobs: null, finish_reason }
+        : { index: 0, text: r.text, logprobs: null, finish_reason };
+    return { id: this.id, object: this.kind === 'chat' ? 'chat.completion' : 'text_completion', created: this.created, model: this.model, choices: [choice], usage: usage(plan, r), persona };
+  }
+
+  chunk(text: string | null, finish: 'stop' | 'length' | null, extra: Record<string, unknown> = {}) {
+    const choice =
+      this.kind === 'chat'
+        ? { index: 0, delta: text === null ? {} : { content: text }, logprobs: null, finish_reason: finish }
+        : { index: 0, text: text ?? '', logprobs: null, finish_reason: finish };
+    return { id: this.id, object: this.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created: this.created, model: this.model, choices: [choice], ...extra };
+  }
+
+  /** The first chunk of a chat stream: the assistant's role, no text yet. */
+  roleChunk() {
+    return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] };
+  }
+
+  usageChunk(plan: CompletionPlan, r: GenerationResult) {
+    return { id: this.id, object: this.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created: this.created, model: this.model, choices: [], usage: usage(plan, r) };
+  }
+}
+
+async function run(deps: CompletionDeps, plan: CompletionPlan, options: GenerateOptions, signal: AbortSignal, onText?: (t: string) => void): Promise<GenerationResult> {
+  const { model } = deps.plan;
+  return deps.queue.run(async () => {
+    if (!onText) return model.generate(plan.tokens, { ...options, signal, stopOnAbortSignal: true });
+    const s = model.stream(plan.tokens, { ...options, signal, stopOnAbortSignal: true });
+    for await (const chunk of s) onText(chunk);
+    return s.result;
+  }, signal);
+}
+
+async function handle(deps: CompletionDeps, kind: Kind, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  const started = performance.now();
+  const tenant = principalOf(req).tenant;
+  const plan = kind === 'chat' ? planChat(req.body as ChatBody, deps.plan) : planCompletion(req.body as CompletionBody, deps.plan);
+  const { personalization, outcome } = await personalize(deps, tenant, plan);
+  const options: GenerateOptions = { ...plan.options, personalization };
+  const answer = new Answer(kind, deps.plan.modelId);
+  const ac = abortOnClose(reply.raw);
+  const done = (r: GenerationResult) => deps.metrics.generation(plan.tokens.length, r.tokens.length, outcome.applied);
+  if (!plan.stream) {
+    const r = await run(deps, plan, options, ac.signal);
+    done(r);
+    return answer.whole(plan, r, outcome);
+  }
+  reply.hijack();
+  const res = reply.raw;
+  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
+  res.flushHeaders(); // the client sees 200 now, even while the request waits for a slot
+  const send = (data: unknown) => {
+    if (!res.writableEnded && !res.destroyed) res.write(`data: ${JSON.stringify(data)}\n\n`);
+  };
+  let first = true;
+  let status = 200;
+  try {
+    if (kind === 'chat') send(answer.roleChunk());
+    const r = await run(deps, plan, options, ac.signal, (text) => {
+      if (first) {
+        first = false;
+        deps.metrics.firstToken((performance.now() - started) / 1000);
+      }
+      send(answer.chunk(text, null));
+    });
+    done(r);
+    send(answer.chunk(null, finishReason(r.stopReason), { persona: outcome }));
+    if (plan.includeUsage) send(answer.usageChunk(plan, r));
+  } catch (err) {
+    status = err instanceof ApiError ? err.status : 500;
+    if (!ac.signal.aborted) {
+      req.log.error(err);
+      const e = err instanceof ApiError ? err : new ApiError(500, 'server_error', `the generation failed: ${(err as Error).message}`);
+      send(e.body());
+    }
+  } finally {
+    if (!res.writableEnded && !res.destroyed) res.end('data: [DONE]\n\n');
+    deps.metrics.request(req.routeOptions.url ?? req.url, ac.signal.aborted ? 499 : status);
+  }
+  return reply;
+}
+
+/** Registers the two completion routes. */
+export function registerCompletionRoutes(app: FastifyInstance, deps: CompletionDeps): void {
+  app.post('/v1/completions', { schema: { body: completionBodySchema } }, (req, reply) => handle(deps, 'text', req, reply));
+  app.post('/v1/chat/completions', { schema: { body: chatBodySchema } }, (req, reply) => handle(deps, 'chat', req, reply));
+}

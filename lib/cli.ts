@@ -15,6 +15,7 @@ import { registerGenerateCommand } from './commands/generate.js';
 import { registerReportCommand } from './commands/report.js';
 import { registerScoreCommand } from './commands/score.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -33,6 +34,7 @@ registerSweepCommand(program);
 registerReportCommand(program);
 registerDemoCommand(program);
 registerDoctorCommand(program);
+registerWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

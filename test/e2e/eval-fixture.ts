@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { writeSyntheticLongLamp2 } from '../../lib/bench/synthetic-users.js';
 import { repoRoot } from '../helpers/shared.js';
 
 /** The built CLI. */
@@ -127,25 +128,7 @@ export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.Process
 
 /** A LongLaMP-2 fixture of `users` synthetic users (story words, deterministic), as JSONL; returns its path. */
 export function writeManyUsersFixture(dir: string, users: number, name = 'many-users.jsonl'): string {
-  let seed = 2026;
-  const rand = (): number => {
-    seed = (seed * 1103515245 + 12345) % 2147483648;
-    return seed / 2147483648;
-  };
-  const words = 'the little girl boy dog cat ball park tree sun happy sad big red blue played ran jumped saw found loved wanted mom friend day home toy bird flower water sky'.split(' ');
-  const sentence = (n: number): string => {
-    const w = Array.from({ length: n }, () => words[Math.floor(rand() * words.length)]!).join(' ');
-    return `${w[0]!.toUpperCase()}${w.slice(1)}.`;
-  };
-  const rows = Array.from({ length: users }, (_, u) => ({
-    name: `user-${String(u).padStart(3, '0')}`,
-    input: `Generate an abstract for the title "${sentence(4)}" using the following items: ${sentence(3)}`,
-    output: [sentence(8), sentence(8)].join(' '),
-    profile: Array.from({ length: 2 }, (_, k) => ({ abstract: [sentence(7), sentence(7)].join(' '), id: `p${u}-${k}`, title: sentence(4), year: 2000 + k })),
-  }));
-  const file = path.join(dir, name);
-  writeFileSync(file, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  return file;
+  return writeSyntheticLongLamp2(dir, users, name);
 }
 
 /**

@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 import { JOB_SCHEMA, RUN_SPEC_SCHEMA, runSpecKey, EVAL_QUEUE_NAME } from '../../lib/eval/queue/payload.js';
 import { readPredictions, type PredictionRecord } from '../../lib/eval/predictions.js';
-import { redisServerBinary, startRedis, type TestRedis } from '../helpers/redis-server.js';
+import { redisServerBinary, startRedis, type PrivateRedis } from '../../lib/bench/redis-server.js';
 import { canRunE2e, nltkData, runCli, startCli, tinyModel, writeManyUsersFixture, type CliResult } from './eval-fixture.js';
 
 if (!redisServerBinary) console.warn('[tests] redis-server is absent (apt-get install redis-server): the eval queue tests are skipped');
@@ -58,7 +58,7 @@ function comparableMetrics(dir: string): unknown {
 }
 
 describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, against a real redis-server', () => {
-  let redis: TestRedis;
+  let redis: PrivateRedis;
   let root: string;
   let fixture: string;
   let refDir: string;

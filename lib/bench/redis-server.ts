@@ -1,5 +1,9 @@
-// A real redis-server for the queue tests: Debian's binary, started on a free loopback port with
-// its own temporary folder (AOF on), restartable with the same data, stopped at the end.
+/**
+ * A real, private redis-server for the queue benchmark and tests: Debian's binary, started on a
+ * free loopback port with its own temporary folder (AOF on, fsync always), restartable with the
+ * same data, stopped (and its folder removed) at the end.
+ * @module
+ */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import net from 'node:net';
@@ -44,8 +48,8 @@ async function waitForPong(port: number, timeoutMs: number): Promise<void> {
   }
 }
 
-/** A running test Redis. */
-export interface TestRedis {
+/** A running private Redis. */
+export interface PrivateRedis {
   port: number;
   url: string;
   dir: string;
@@ -55,8 +59,12 @@ export interface TestRedis {
   stop(): Promise<void>;
 }
 
-/** Starts redis-server with AOF on (appendfsync always) in a temporary folder. */
-export async function startRedis(): Promise<TestRedis> {
+/**
+ * Starts redis-server with AOF on (appendfsync always) in a temporary folder.
+ *
+ * @throws Error when redis-server is not installed or does not answer within 10 s.
+ */
+export async function startRedis(): Promise<PrivateRedis> {
   if (!redisServerBinary) throw new Error('redis-server is not installed');
   const dir = mkdtempSync(path.join(os.tmpdir(), 'pg-redis-'));
   const port = await freePort();

@@ -13,9 +13,9 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { Queue, QueueEvents } from 'bullmq';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
-import { JOB_SCHEMA, RUN_SPEC_SCHEMA, runSpecKey, EVAL_QUEUE_NAME } from '../../lib/eval/queue/payload.js';
+import { EVAL_QUEUE_NAME, JOB_SCHEMA, jobIdOf, RUN_SPEC_SCHEMA, runSpecKey } from '../../lib/eval/queue/payload.js';
 import { readPredictions, type PredictionRecord } from '../../lib/eval/predictions.js';
 import { redisServerBinary, startRedis, type PrivateRedis } from '../../lib/bench/redis-server.js';
 import { canRunE2e, nltkData, runCli, startCli, tinyModel, writeManyUsersFixture, type CliResult } from './eval-fixture.js';
@@ -65,10 +65,15 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
   let cache: string;
   const workers: Child[] = [];
 
-  const startWorker = (opts: { modelDir?: string; cwd?: string } = {}): Child => {
+  // Each test uses its own Redis database, so that nothing one leaves behind reaches another.
+  let url = '';
+  const useDb = (db: number): void => {
+    url = `redis://127.0.0.1:${redis.port}/${db}`;
+  };
+  const startWorker = (opts: { modelDir?: string; cwd?: string; lockMs?: number } = {}): Child => {
     const cwd = opts.cwd ?? mkdtempSync(path.join(root, 'worker-cwd-'));
     const w = startCli(
-      ['worker', '--queue', redis.url, '--threads', '1', '--parallel', '4', '--model-dir', opts.modelDir ?? path.dirname(tinyModel), '--lock-ms', '1500'],
+      ['worker', '--queue', url, '--threads', '1', '--parallel', '4', '--model-dir', opts.modelDir ?? path.dirname(tinyModel), '--lock-ms', String(opts.lockMs ?? 10_000)],
       { cwd, env: { PERSONA_GEN_CACHE: cache } },
     );
     workers.push(w);
@@ -90,17 +95,24 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
     expect(ref.code, ref.stderr).toBe(0);
   }, 300_000);
 
+  afterEach(async () => {
+    // after a failure: nothing of this test may outlive it
+    const left = workers.splice(0);
+    for (const w of left) if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    await Promise.all(left.map((w) => w.done));
+  });
+
   afterAll(async () => {
-    await stopWorkers();
     await redis?.stop();
     rmSync(root, { recursive: true, force: true });
   });
 
   it('2 workers give the predictions (order aside) and metrics.json of a single-machine run; SIGTERM stops a worker cleanly', { timeout: 300_000 }, async () => {
+    useDb(1);
     startWorker();
     startWorker();
     const dir = path.join(root, 'two-workers');
-    const run = await runCli([...runArgs(fixture), '--out', dir, '--queue', redis.url], { cwd: root });
+    const run = await runCli([...runArgs(fixture), '--out', dir, '--queue', url], { cwd: root });
     expect(run.code, run.stderr).toBe(0);
     expect(run.stderr).toMatch(/\[users 24\/24\] .* by .*: 6 systems, .* \| workers \d+ live, \d+ seen \| \d+ users\/h \| ETA/);
     expect(run.stderr).not.toMatch(/password/i);
@@ -114,7 +126,9 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
   it('10+ worker SIGKILLs at random moments and 2 coordinator kills with --resume: every user written exactly once', { timeout: 600_000 }, async () => {
     const dir = path.join(root, 'chaos');
     const predictions = path.join(dir, 'predictions.jsonl');
-    for (let i = 0; i < 3; i++) startWorker();
+    useDb(2);
+    const chaosWorker = (): Child => startWorker({ lockMs: 1500 }); // a killed worker's job is redone after ~1.5-3 s
+    for (let i = 0; i < 3; i++) chaosWorker();
     let seed = 11;
     const rand = (): number => {
       seed = (seed * 1103515245 + 12345) % 2147483648;
@@ -125,7 +139,7 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
       const text = readFileSync(predictions, 'utf8');
       return new Set(text.slice(0, text.lastIndexOf('\n') + 1).split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { userId: string }).userId)).size;
     };
-    let coordinator = startCli([...runArgs(fixture), '--out', dir, '--queue', redis.url], { cwd: root });
+    let coordinator = startCli([...runArgs(fixture), '--out', dir, '--queue', url], { cwd: root });
     let workerKills = 0;
     let coordinatorKills = 0;
     let final: CliResult | undefined;
@@ -147,7 +161,7 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
           victim.child.kill('SIGKILL');
           await victim.done;
           workerKills++;
-          startWorker();
+          chaosWorker();
         }
       }
       if (coordinatorKills < 2 && existsSync(path.join(dir, 'config.json')) && writtenUsers() >= ((coordinatorKills + 1) * USERS) / 4) {
@@ -158,7 +172,7 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
           break;
         }
         coordinatorKills++;
-        coordinator = startCli(['eval', '--resume', dir, '--queue', redis.url, '--progress', 'lines'], { cwd: root });
+        coordinator = startCli(['eval', '--resume', dir, '--queue', url, '--progress', 'lines'], { cwd: root });
         watch(coordinator);
       }
     }
@@ -177,11 +191,12 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
 
   it('a Redis restart (AOF on) during a run is survived', { timeout: 300_000 }, async () => {
     const dir = path.join(root, 'redis-restart');
+    useDb(3);
     startWorker();
     startWorker();
     let restarted = false;
     let restarting: Promise<void> | undefined;
-    const coordinator = startCli([...runArgs(fixture), '--out', dir, '--queue', redis.url], {
+    const coordinator = startCli([...runArgs(fixture), '--out', dir, '--queue', url], {
       cwd: root,
       onStderr: (text) => {
         if (!restarted && /\[users\s+\d+\/24\]/.test(text)) {
@@ -200,9 +215,10 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
   });
 
   it('hostile job payloads fail with a clear error; the worker lives on and writes nothing outside its cache', { timeout: 300_000 }, async () => {
+    useDb(4);
     const cwd = mkdtempSync(path.join(root, 'hostile-cwd-'));
     const worker = startWorker({ cwd });
-    const connection = { host: '127.0.0.1', port: redis.port, maxRetriesPerRequest: null };
+    const connection = { host: '127.0.0.1', port: redis.port, db: 4, maxRetriesPerRequest: null };
     const queue = new Queue(EVAL_QUEUE_NAME, { connection });
     const events = new QueueEvents(EVAL_QUEUE_NAME, { connection });
     await events.waitUntilReady();
@@ -223,6 +239,8 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
     await publish(runOutside, spec({ ref: '/etc/passwd', fileName: 'passwd' }));
     await publish(runHugeTokens, spec({}, { maxTokens: 1e12 }));
     const job = (runId: string, extra: Record<string, unknown> = {}) => ({ schema: JOB_SCHEMA, runId, row, systems: ['baseline'], ...extra });
+    // Jobs that must get past the job-id check carry the id the run and the user give.
+    const jobIds: Record<string, string> = { outside: jobIdOf(runOutside, 'x') };
     const cases: [string, unknown, RegExp][] = [
       ['unknown-run', job('f'.repeat(24)), /unknown run f{24}: Redis holds no spec for it/],
       ['traversal', job(runTraversal), /"model.fileName" "..\/..\/..\/..\/etc\/passwd" is not a bare file name/],
@@ -233,7 +251,7 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
       ['bad-run-id', job('../../x'), /"runId" must be 24 hex digits/],
     ];
     for (const [name, data, why] of cases) {
-      const added = await queue.add('user', data, { jobId: `hostile-${name}`, attempts: 1 });
+      const added = await queue.add('user', data, { jobId: jobIds[name] ?? `hostile-${name}`, attempts: 1 });
       const err = await added.waitUntilFinished(events, 120_000).then(
         () => new Error('the job completed'),
         (e: Error) => e,
@@ -245,7 +263,7 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
     await queue.close();
     // Still serving: a real run completes on the same worker.
     const dir = path.join(root, 'after-hostile');
-    const run = await runCli([...runArgs(fixture, 2), '--out', dir, '--queue', redis.url], { cwd: root });
+    const run = await runCli([...runArgs(fixture, 2), '--out', dir, '--queue', url], { cwd: root });
     expect(run.code, run.stderr).toBe(0);
     expect(readdirSync(cwd)).toEqual([]);
     const [stopped] = await stopWorkers();
@@ -253,6 +271,7 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
   });
 
   it("a worker whose model file has other weights refuses the job with a clear error; another worker does it", { timeout: 300_000 }, async () => {
+    useDb(5);
     const badDir = path.join(root, 'bad-models');
     mkdirSync(badDir, { recursive: true });
     const bytes = readFileSync(tinyModel);
@@ -262,7 +281,7 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
     mkdirSync(goodDir, { recursive: true });
     copyFileSync(tinyModel, path.join(goodDir, path.basename(tinyModel)));
     let refused = false;
-    const bad = startCli(['worker', '--queue', redis.url, '--threads', '1', '--model-dir', badDir, '--lock-ms', '1500'], { cwd: root, env: { PERSONA_GEN_CACHE: cache } });
+    const bad = startCli(['worker', '--queue', url, '--threads', '1', '--model-dir', badDir], { cwd: root, env: { PERSONA_GEN_CACHE: cache } });
     workers.push(bad);
     bad.child.stderr!.on('data', (d: Buffer) => {
       if (/different weights, refused/.test(d.toString()) && !refused) {
@@ -271,8 +290,15 @@ describe.skipIf(!canRunE2e || !redisServerBinary)('eval --queue with workers, ag
       }
     });
     const dir = path.join(root, 'refused');
-    const run = await runCli([...runArgs(fixture, 3), '--out', dir, '--queue', redis.url], { cwd: root });
-    expect(run.code, run.stderr).toBe(0);
+    const coordinator = startCli([...runArgs(fixture, 3), '--out', dir, '--queue', url], { cwd: root });
+    const timer = setTimeout(() => coordinator.child.kill('SIGKILL'), 200_000);
+    const run = await coordinator.done;
+    clearTimeout(timer);
+    if (run.code !== 0) {
+      await stopWorkers();
+      const badOut = await bad.done;
+      throw new Error(`coordinator ${run.code} ${run.signal}:\n${run.stderr}\n--- bad worker:\n${badOut.stderr.slice(-3000)}`);
+    }
     expect(refused).toBe(true);
     expect(readPredictions(path.join(dir, 'predictions.jsonl')).records).toHaveLength(3 * SYSTEMS);
     expect(comparable(dir)).toEqual((comparable(refDir) as PredictionRecord[]).filter((r) => ['user-000', 'user-001', 'user-002'].includes(r.userId)));

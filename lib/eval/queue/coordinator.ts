@@ -41,7 +41,7 @@ export interface QueueRunnerOptions {
   connection: QueueConnection;
   /** How often every outstanding job's state is looked at (ms; default 5000). */
   reconcileMs?: number;
-  /** Attempts of a job before it fails for good (a refusal by a worker counts; default 20). */
+  /** Attempts of a job before it fails for good (a refusal by a worker counts; 5 s apart; default 60, ~5 min). */
   attempts?: number;
 }
 
@@ -100,10 +100,10 @@ export function queueRunner(options: QueueRunnerOptions): RemoteRunner {
     const startedAt = Date.now();
     const jobOptions = (jobId: string): JobsOptions => ({
       jobId,
-      attempts: options.attempts ?? 20,
-      backoff: { type: 'fixed', delay: 1000 },
-      removeOnComplete: false,
-      removeOnFail: false,
+      attempts: options.attempts ?? 60,
+      backoff: { type: 'fixed', delay: 5000 },
+      removeOnComplete: false, // the answer waits in Redis until a coordinator has written it
+      removeOnFail: { age: 7 * 24 * 3600 }, // a failed job is kept a week for --resume to retry
     });
     const jobData = (o: Outstanding): QueueJobData => ({ schema: JOB_SCHEMA, runId, row: recordRow(o.record, session.settings.task), systems: o.systems.map((s) => s.id) });
 
@@ -124,7 +124,8 @@ export function queueRunner(options: QueueRunnerOptions): RemoteRunner {
       collecting.add(jobId);
       try {
         const job = await Job.fromId<QueueJobData, QueueJobAnswer>(queue, jobId);
-        if (job === undefined || job.finishedOn === undefined || job.failedReason) return;
+        // (a job that completed after failed attempts, e.g. refusals, still carries a failedReason)
+        if (job === undefined || job.finishedOn === undefined || job.returnvalue === null || job.returnvalue === undefined) return;
         const problem = checkJobAnswer(job.returnvalue, runId, o.record.userId, o.systems.map((s) => s.id));
         if (problem !== null) {
           note(`job ${jobId} (user ${o.record.userId}): the worker's answer is unusable (${problem}); queued again`);

@@ -111,7 +111,8 @@ export async function startEvalWorker(options: EvalWorkerOptions): Promise<EvalW
     stalledInterval: lockMs,
     // A killed worker only costs time: its job goes back to the queue however often that happens.
     maxStalledCount: 1_000_000,
-    name: `persona-gen-worker ${id}`,
+    // Redis client names allow no spaces: this name is what `workers ... live` counts.
+    name: `persona-gen-worker@${id.replace(/[^A-Za-z0-9._:-]/g, '_')}`,
     autorun: true,
   });
   worker.on('error', (err) => options.log(`redis: ${err.message}`));

@@ -3,7 +3,8 @@
  * @module
  */
 export { loadModel, defaultThreads, Model } from './model.js';
-export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, EmbeddingRows, ModelInfo } from './model.js';
+export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, EmbeddingRows, ModelInfo, EngineStats } from './model.js';
+export type { BatchRequest, GenerateManyOptions } from './generate-many.js';
 export { VocabMatrix } from './vocab-matrix.js';
 export type { VocabMatrixOptions, VocabMatrixDtype } from './vocab-matrix.js';
 export type {
@@ -13,5 +14,14 @@ export type {
   PersonalizationOptions,
   StopReason,
 } from './generation-options.js';
+export { Personalizer } from './personalizer.js';
+export type {
+  PersonalizerOptions,
+  PersonalizationRequest,
+  PersonalizationSpace,
+  SpaceDescription,
+  UserVectorRequest,
+} from './personalizer.js';
+export { MissingPackageError } from './embed/load-embedder.js';
 export { systemInfo } from './system-info.js';
 export type { SystemInfo } from './system-info.js';

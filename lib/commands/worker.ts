@@ -7,8 +7,8 @@ import { Command } from 'commander';
 
 import { defaultThreads } from '../model.js';
 import { parseQueueUrl } from '../eval/queue/connection.js';
-import { DEFAULT_EVAL_PARALLEL, EvalOptionError } from '../eval/settings.js';
-import { numberArg } from './eval.js';
+import { DEFAULT_EVAL_PARALLEL } from '../eval/settings.js';
+import { numberArg } from './number-arg.js';
 
 interface WorkerCliOptions {
   queue: string;
@@ -18,22 +18,16 @@ interface WorkerCliOptions {
   lockMs?: number;
 }
 
-function positiveInt(value: number | undefined, flag: string, fallback: number, max: number): number {
-  if (value === undefined) return fallback;
-  if (!Number.isInteger(value) || value < 1 || value > max) throw new EvalOptionError(flag, `expected an integer between 1 and ${max}, got ${value}`);
-  return value;
-}
-
 /** Registers `worker` on a commander program. */
 export function registerWorkerCommand(program: Command, io: { stderr: { write(chunk: string): unknown } } = { stderr: process.stderr }): void {
   program
     .command('worker')
     .description('serve the user jobs of `persona-gen eval --queue` runs (any run) from a Redis queue until stopped')
     .requiredOption('--queue <url>', 'redis://host:port[/db] or rediss:// (password in the URL or REDIS_PASSWORD)')
-    .option('--parallel <n>', `sequences decoded at once (default ${DEFAULT_EVAL_PARALLEL})`, numberArg('--parallel'))
-    .option('--threads <n>', `CPU threads (default ${defaultThreads()} here)`, numberArg('--threads'))
+    .option('--parallel <n>', `sequences decoded at once (default ${DEFAULT_EVAL_PARALLEL})`, numberArg('--parallel', { integer: true, min: 1, max: 256 }))
+    .option('--threads <n>', `CPU threads (default ${defaultThreads()} here)`, numberArg('--threads', { integer: true, min: 1, max: 1024 }))
     .option('--model-dir <dir>', "a folder where the runs' model files are looked up by file name (repeatable; hf: models come from the Hub cache)", (v: string, prev: string[]) => [...prev, v], [] as string[])
-    .option('--lock-ms <ms>', "how long a job's lock lasts without renewal: a killed worker's job is redone after about this (default 30000)", numberArg('--lock-ms'))
+    .option('--lock-ms <ms>', "how long a job's lock lasts without renewal: a killed worker's job is redone after about this (default 30000)", numberArg('--lock-ms', { integer: true, min: 100, max: 3_600_000 }))
     .action(async (opts: WorkerCliOptions) => {
       const connection = parseQueueUrl(opts.queue);
       const log = (line: string): void => {
@@ -43,10 +37,10 @@ export function registerWorkerCommand(program: Command, io: { stderr: { write(ch
       const { startEvalWorker } = await import('../eval/queue/worker.js');
       const worker = await startEvalWorker({
         connection,
-        parallel: positiveInt(opts.parallel, '--parallel', DEFAULT_EVAL_PARALLEL, 256),
-        threads: positiveInt(opts.threads, '--threads', defaultThreads(), 1024),
+        parallel: opts.parallel ?? DEFAULT_EVAL_PARALLEL,
+        threads: opts.threads ?? defaultThreads(),
         modelDirs: opts.modelDir,
-        lockMs: positiveInt(opts.lockMs, '--lock-ms', 30_000, 3_600_000),
+        lockMs: opts.lockMs ?? 30_000,
         log,
       });
       log(`worker ${worker.id} on ${connection.display}: waiting for jobs`);

@@ -29,9 +29,13 @@ export interface LocalRunOutcome {
   generated: number;
 }
 
-/** Users in flight so that `parallel` sequences are busy when each user has `systems` pending. */
+/**
+ * Users in flight so that the engine's `parallel` slots stay busy when each user has `systems`
+ * pending: enough to fill them, plus one whose requests wait for the slots the others free.
+ * With `parallel` 1 one user at a time, in run order.
+ */
 export function usersInFlight(parallel: number, systems: number): number {
-  return Math.max(1, Math.ceil(parallel / Math.max(1, systems)));
+  return parallel <= 1 ? 1 : Math.ceil(parallel / Math.max(1, systems)) + 1;
 }
 
 /**
@@ -68,7 +72,7 @@ export async function runLocal(session: RunSession, options: RunLocalOptions): P
   const stop = new AbortController();
   const onAbort = (): void => stop.abort(signal!.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
-  const ctx = { model: session.model, matrix: session.space.matrix, settings, chat: session.chat, contextSize: session.contextSize, parallel: settings.parallel };
+  const ctx = { model: session.model, matrix: session.space.matrix, settings, chat: session.chat, contextSize: session.contextSize };
   let generated = 0;
   let failure: unknown;
   let next = 0;

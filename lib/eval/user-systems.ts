@@ -1,16 +1,16 @@
 /**
  * The unit of work of every runner (local, queue worker): all pending systems of ONE user. It
  * builds that user's requests (the baseline and each beta share one prompt; the RAG systems
- * share theirs) and runs them in one batch through the model, so that the engine decodes each
+ * share theirs) and runs them in one `model.generateMany` call, so that the engine decodes each
  * shared prompt once, and reports every generation as soon as it finishes.
  * @module
  */
 import type { LongLampRecord } from '../data/records.js';
 import { ragPrompt, type RagPrompt } from '../data/prompts.js';
 import type { GenerationResult } from '../generation-options.js';
+import type { BatchRequest } from '../generate-many.js';
 import type { Model } from '../model.js';
 import type { VocabMatrix } from '../vocab-matrix.js';
-import { generateManyFallback, type BatchRequestLike } from './generate-many-fallback.js';
 import { fitPrompt, type FittedPrompt } from './prompt-fit.js';
 import { decodingOptions, type EvalSettings } from './settings.js';
 import type { SystemSpec } from './systems.js';
@@ -25,8 +25,6 @@ export interface UserSystemsContext {
   /** Whether prompts go through the chat template. */
   chat: boolean;
   contextSize: number;
-  /** Most sequences decoded at once. */
-  parallel: number;
 }
 
 /** One user's pending work. */
@@ -83,7 +81,7 @@ export async function runUserSystems(ctx: UserSystemsContext, work: UserWork, op
   const plain = systems.some((s) => s.ragK === null) ? fit(record.input) : undefined;
   const withRag = rag !== undefined ? fit(rag.prompt) : undefined;
   const fitted = systems.map((s) => (s.ragK !== null ? withRag! : plain!));
-  const requests: BatchRequestLike[] = systems.map((s, i) => ({
+  const requests: BatchRequest[] = systems.map((s, i) => ({
     prompt: fitted[i]!.tokens,
     ...decodingOptions(settings),
     ...(s.beta !== null
@@ -98,8 +96,8 @@ export async function runUserSystems(ctx: UserSystemsContext, work: UserWork, op
         }
       : {}),
   }));
-  const results = await generateManyFallback(ctx.model, requests, {
-    parallel: ctx.parallel,
+  // The model's batch engine decodes the shared prompt once and as many sequences at once as it has slots.
+  const results = await ctx.model.generateMany(requests, {
     ...(options.signal ? { signal: options.signal } : {}),
     onResult: (i, r) => options.onGeneration?.(systems[i]!, toGeneration(systems[i]!, fitted[i]!, rag, r)),
   });

@@ -17,7 +17,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 import { EVAL_QUEUE_NAME, JOB_SCHEMA, jobIdOf, RUN_SPEC_SCHEMA, runSpecKey } from '../../lib/eval/queue/payload.js';
 import { readPredictions, type PredictionRecord } from '../../lib/eval/predictions.js';
-import { redisServerBinary, startRedis, type PrivateRedis } from '../../lib/bench/redis-server.js';
+import { redisServerBinary, startRedis, type PrivateRedis } from '../../bench/redis-server.js';
 import { canRunE2e, nltkData, runCli, startCli, tinyModel, writeManyUsersFixture, type CliResult } from './eval-fixture.js';
 
 if (!redisServerBinary) console.warn('[tests] redis-server is absent (apt-get install redis-server): the eval queue tests are skipped');

@@ -28,6 +28,8 @@ export interface WorkerModelSources {
   /** Hub settings (its cache) for `hf:` references and embedder ids. */
   hub: HubOptions;
   threads: number;
+  /** The batch engine's sequence slots. */
+  parallel: number;
 }
 
 /** A run's loaded model and space. */
@@ -97,7 +99,7 @@ export class WorkerModels {
   async #load(spec: QueueRunSpec): Promise<LoadedRun> {
     await this.dispose();
     const file = await resolveRunModel(spec, this.sources);
-    const model = await loadModel(file, { contextSize: spec.contextSize, threads: this.sources.threads });
+    const model = await loadModel(file, { contextSize: spec.contextSize, threads: this.sources.threads, parallel: this.sources.parallel });
     try {
       if (spec.chat && model.info.chatTemplate === null) throw new ModelMismatchError(`${path.basename(file)} has no chat template, and the run uses one`);
       const embedder = spec.settings.space === 'sbert' ? resolveEmbedder(spec.settings.embedder, this.sources.modelDirs) : spec.settings.embedder;

@@ -59,7 +59,7 @@ export interface EvalWorker {
  */
 export async function startEvalWorker(options: EvalWorkerOptions): Promise<EvalWorker> {
   const id = `${os.hostname()}:${process.pid}`;
-  const models = new WorkerModels({ modelDirs: options.modelDirs, hub: options.hub ?? {}, threads: options.threads });
+  const models = new WorkerModels({ modelDirs: options.modelDirs, hub: options.hub ?? {}, threads: options.threads, parallel: options.parallel });
   const lockMs = options.lockMs ?? 30_000;
   let answered = 0;
   let worker: Worker | undefined;
@@ -88,7 +88,7 @@ export async function startEvalWorker(options: EvalWorkerOptions): Promise<EvalW
       const needsVector = checked.systems.some((s) => s.beta !== null);
       const userVector = needsVector ? await loaded.space.userVector(checked.record) : null;
       const generations = await runUserSystems(
-        { model: loaded.model, matrix: loaded.space.matrix, settings: spec.settings, chat: spec.chat, contextSize: spec.contextSize, parallel: options.parallel },
+        { model: loaded.model, matrix: loaded.space.matrix, settings: spec.settings, chat: spec.chat, contextSize: spec.contextSize },
         { record: checked.record, systems: checked.systems, userVector },
       );
       answered++;

@@ -6,6 +6,8 @@
  * generations in flight (what finished is written, nothing else).
  * @module
  */
+import { setMaxListeners } from 'node:events';
+
 import { warmUp } from './model-file.js';
 import { pairKey, PredictionWriter } from './predictions.js';
 import { createEvalProgress, type EvalProgressMode, type ProgressStream } from './progress.js';
@@ -70,6 +72,7 @@ export async function runLocal(session: RunSession, options: RunLocalOptions): P
   const writer = new PredictionWriter(session.paths.predictions, session.completeBytes);
   const progress = createEvalProgress(total, done.size, options.stderr, options.progress);
   const stop = new AbortController();
+  setMaxListeners(0, stop.signal); // every request in flight listens to it
   const onAbort = (): void => stop.abort(signal!.reason);
   signal?.addEventListener('abort', onAbort, { once: true });
   const ctx = { model: session.model, matrix: session.space.matrix, settings, chat: session.chat, contextSize: session.contextSize };

@@ -16,6 +16,7 @@ import { registerReportCommand } from './commands/report.js';
 import { registerScoreCommand } from './commands/score.js';
 import { registerServeCommand } from './commands/serve.js';
 import { registerSweepCommand } from './commands/sweep.js';
+import { registerWorkerCommand } from './commands/worker.js';
 
 const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -35,6 +36,7 @@ registerReportCommand(program);
 registerDemoCommand(program);
 registerDoctorCommand(program);
 registerServeCommand(program);
+registerWorkerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

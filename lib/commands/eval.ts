@@ -11,9 +11,10 @@ import { Command, Option } from 'commander';
 import { defaultThreads } from '../model.js';
 import { withInterruptSignal } from '../eval/interrupt.js';
 import { newRunDir, latestRunDir } from '../eval/run-folder.js';
-import { runEval, runTitle, type RunEvalRequest, type RunEvalResult } from '../eval/runner.js';
+import { runEval, runTitle, type RemoteRunner, type RunEvalRequest, type RunEvalResult } from '../eval/runner.js';
 import {
   DEFAULT_EMBEDDER,
+  DEFAULT_EVAL_PARALLEL,
   DEFAULT_MODEL,
   EvalOptionError,
   OPTION_FLAGS,
@@ -52,6 +53,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--min-p <p>', 'min-p when sampling (default 0.05)', numberArg('--min-p'))
     .option('--seed <s>', 'sampler seed, the same for every system (default 0)', numberArg('--seed'))
     .option('--threads <n>', `CPU threads (default ${defaultThreads()} here)`, numberArg('--threads'))
+    .option('--parallel <n>', `sequences decoded at once (default ${DEFAULT_EVAL_PARALLEL}; speed only)`, numberArg('--parallel'))
     .option('--context-size <n>', "context size (default: the model's training context, at most 4096)", numberArg('--context-size'))
     .option('--guard-top-k <k>', 'guard: drop all but the top-k tokens by unbiased logit before the bias, for every beta (ties at the k-th logit stay; default: no guard)', numberArg('--guard-top-k'))
     .option('--guard-min-p <p>', 'guard: drop tokens with p < p_max * this under the unbiased logits before the bias, for every beta (default: no guard)', numberArg('--guard-min-p'))
@@ -63,12 +65,15 @@ export function addRunOptions(cmd: Command): Command {
 /** Raw commander values of `eval`. */
 interface EvalCliOptions extends EvalSettingsInput {
   out?: string;
+  queue?: string;
   resume?: string | boolean;
   json: boolean;
   progress?: string;
 }
 
 const SETTING_KEYS = Object.keys(OPTION_FLAGS) as (keyof EvalSettingsInput)[];
+/** Settings a resumed run may change. */
+const SPEED_KEYS: ReadonlySet<keyof EvalSettingsInput> = new Set(['threads', 'parallel']);
 
 function inputFromCli(opts: EvalCliOptions): EvalSettingsInput {
   const input: EvalSettingsInput = {};
@@ -85,12 +90,12 @@ function sameValue(a: unknown, b: unknown): boolean {
 
 /**
  * Checks that options given on the command line together with `--resume` agree with the run's
- * stored settings (only `--threads` may change).
+ * stored settings (only `--threads` and `--parallel` may change: they set the speed, not the outputs).
  *
  * @throws EvalOptionError naming the first option that differs.
  */
 export function checkResumeOptions(given: EvalSettingsInput, stored: EvalSettings, dir: string, cwd = process.cwd()): void {
-  const keys = SETTING_KEYS.filter((k) => given[k] !== undefined && k !== 'threads');
+  const keys = SETTING_KEYS.filter((k) => given[k] !== undefined && !SPEED_KEYS.has(k));
   if (keys.length === 0) return;
   const resolved = resolveEvalSettings({ ...settingsAsInput(stored), beta: undefined, betas: undefined, ...given }, { threads: stored.threads, cwd });
   for (const key of keys) {
@@ -126,6 +131,7 @@ function settingsAsInput(s: EvalSettings): EvalSettingsInput {
     minP: s.minP,
     seed: s.seed,
     threads: s.threads,
+    ...(s.parallel !== undefined ? { parallel: s.parallel } : {}),
     ...(s.contextSize !== null ? { contextSize: s.contextSize } : {}),
     ...(s.guardTopK !== null ? { guardTopK: s.guardTopK } : {}),
     ...(s.guardMinP !== null ? { guardMinP: s.guardMinP } : {}),
@@ -148,8 +154,18 @@ export async function runEvalWithSignals(
   request: RunEvalRequest,
   io: EvalCommandIO,
   progress: EvalProgressMode | undefined,
+  remote?: RemoteRunner,
 ): Promise<RunEvalResult> {
-  return withInterruptSignal((signal) => runEval(request, { io, signal, progress }), io.stderr);
+  return withInterruptSignal((signal) => runEval(request, { io, signal, progress, ...(remote ? { remote } : {}) }), io.stderr);
+}
+
+/** The queue coordinator for `--queue URL` (BullMQ is loaded only then). */
+async function queueRemote(url: string | undefined): Promise<RemoteRunner | undefined> {
+  if (url === undefined) return undefined;
+  const { parseQueueUrl } = await import('../eval/queue/connection.js');
+  const connection = parseQueueUrl(url);
+  const { queueRunner } = await import('../eval/queue/coordinator.js');
+  return queueRunner({ connection });
 }
 
 /** Prints the outcome: the table (stdout, or stderr with --json) and the JSON summary. */
@@ -190,9 +206,11 @@ export function registerEvalCommand(program: Command, io: EvalCommandIO = { stdo
     .option('--out <dir>', `run folder (default ${DEFAULT_EXPERIMENTS_DIR}/<timestamp>-<task>)`)
     .option('--resume [dir]', 'continue an interrupted run (default: --out, else the latest run folder)')
     .option('--progress <mode>', 'auto (a bar on a terminal, lines otherwise), bar, lines or none')
+    .option('--queue <url>', 'generate on `persona-gen worker`s through Redis: redis://host:port[/db] or rediss:// (password in the URL or REDIS_PASSWORD)')
     .option('--json', 'print the summary as JSON on stdout (everything else goes to stderr)', false)
     .action(async (opts: EvalCliOptions) => {
       const progress = parseProgress(opts.progress);
+      const remote = await queueRemote(opts.queue);
       const given = inputFromCli(opts);
       let request: RunEvalRequest;
       if (opts.resume !== undefined && opts.resume !== false) {
@@ -212,14 +230,19 @@ export function registerEvalCommand(program: Command, io: EvalCommandIO = { stdo
           throw new EvalOptionError('--resume', (err as Error).message);
         }
         checkResumeOptions(given, stored.options, dir);
-        if (given.threads !== undefined) resolveEvalSettings({ threads: given.threads }, { threads: 1 });
-        request = { mode: 'resume', dir: path.resolve(dir), ...(given.threads !== undefined ? { threads: given.threads } : {}) };
+        resolveEvalSettings({ threads: given.threads, parallel: given.parallel }, { threads: 1 });
+        request = {
+          mode: 'resume',
+          dir: path.resolve(dir),
+          ...(given.threads !== undefined ? { threads: given.threads } : {}),
+          ...(given.parallel !== undefined ? { parallel: given.parallel } : {}),
+        };
       } else {
         const settings = resolveEvalSettings(given, { threads: defaultThreads() });
         const dir = opts.out !== undefined ? path.resolve(opts.out) : newRunDir(DEFAULT_EXPERIMENTS_DIR, settings.task);
         request = { mode: 'new', dir, settings };
       }
-      const result = await runEvalWithSignals(request, io, progress);
+      const result = await runEvalWithSignals(request, io, progress, remote);
       reportEvalResult(result, io, opts.json);
       if (result.status === 'interrupted') process.exitCode = 130;
     });

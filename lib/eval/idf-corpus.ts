@@ -124,6 +124,12 @@ export async function corpusDocumentFrequency(
   return { df, users: seen.size, fromCache: false, cacheFile: file };
 }
 
+/** The native space's corpus idf and its description for `config.json`. */
+export interface NativeIdf {
+  df: TokenDocumentFrequency;
+  description: string;
+}
+
 /**
  * The corpus idf of a run in the native space (undefined in the sbert space), with its
  * description for `config.json`; says on `note` when it counts the corpus.
@@ -133,7 +139,7 @@ export async function nativeIdfOf(
   settings: Pick<EvalSettings, 'space' | 'task' | 'setting' | 'split' | 'data'>,
   hub: HubOptions,
   note: (line: string) => void,
-): Promise<{ df: TokenDocumentFrequency; description: string } | undefined> {
+): Promise<NativeIdf | undefined> {
   if (settings.space !== 'native') return undefined;
   const c = await corpusDocumentFrequency(tokenizer, settings, { hub });
   if (!c.fromCache) note(`native space: counted the document frequencies of ${c.df.docs} profile items of ${c.users} users (cached for later runs)`);

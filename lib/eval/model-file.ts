@@ -63,7 +63,7 @@ export interface LoadedRunModel {
 export async function loadRunModel(file: ModelFile, settings: EvalSettings): Promise<LoadedRunModel> {
   const load = async (contextSize: number): Promise<Model> => {
     try {
-      return await loadModel(file.path, { contextSize, threads: settings.threads });
+      return await loadModel(file.path, { contextSize, threads: settings.threads, parallel: settings.parallel });
     } catch (err) {
       throw new EvalOptionError('--model', `cannot load ${file.path}: ${err instanceof Error ? err.message : String(err)}`);
     }

@@ -1,39 +1,29 @@
 /**
- * The experiment runner behind `persona-gen eval`: for each selected user it builds the user
- * vector and generates, with the same seed, the baseline, the personalized output for every beta
- * and (with RAG) the RAG prompt without and with the bias; scores each against the gold output;
- * appends each result to `predictions.jsonl` as soon as it exists; and at the end writes
- * `metrics.json`, computed from `predictions.jsonl` alone.
+ * The experiment runner behind `persona-gen eval`: opens the run (folder, settings, model, users;
+ * see run-session.ts), generates on this machine (local-runner.ts) or through a Redis queue of
+ * workers (queue/coordinator.ts), both per user: a user's baseline, every beta and (with RAG) the
+ * RAG prompt without and with the bias go to the model in one batch; every prediction is scored
+ * and appended to `predictions.jsonl` as soon as it exists; at the end `metrics.json` is
+ * computed from `predictions.jsonl` alone.
  *
  * Resuming reads the settings back from `config.json`, checks that the model and data files are
- * the same bytes, drops a half-written last line and does only the (user, system) pairs not
- * done yet, in the same order, so the final files equal those of an uninterrupted run (up to the
- * timing fields). An abort signal (Ctrl-C) stops after the last finished pair.
+ * the same bytes, drops a half-written last line and does only the (user, system) pairs not done
+ * yet, so the final files equal those of an uninterrupted run (up to the order of the lines and
+ * the timing fields). An abort signal (Ctrl-C) stops after the finished pairs.
  * @module
  */
-import { existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
-import type { LongLampRecord, ProfileItem } from '../data/records.js';
-import { ragPrompt, type RagPrompt } from '../data/prompts.js';
-import { TASKS } from '../data/tasks.js';
-import { profileItemText } from '../embed/user-vector.js';
-import type { GenerateOptions } from '../generation-options.js';
+import { runLocal } from './local-runner.js';
+import type { EvalProgressMode, ProgressStream } from './progress.js';
+import type { RunConfig } from './run-config.js';
+import { writeRunMetrics, type RunMetrics } from './run-metrics.js';
+import { openRunSession, type RunEvalRequest, type RunSession } from './run-session.js';
 import type { HubOptions } from '../hub/download.js';
-import { systemInfo } from '../system-info.js';
-import { selectUsers } from './data-source.js';
-import { loadRunModel, resolveModelFile, warmUp } from './model-file.js';
-import { pairKey, PredictionWriter, readPredictions, type PredictionRecord } from './predictions.js';
-import { createEvalProgress, type EvalProgressMode, type ProgressStream } from './progress.js';
-import { nativeIdfOf } from './idf-corpus.js';
-import { fitPrompt } from './prompt-fit.js';
-import { buildRunConfig, readRunConfig, type RunConfig } from './run-config.js';
-import { lockRunDir, runPaths, writeJsonAtomic } from './run-folder.js';
-import { createRunScorer } from './scoring.js';
-import { decodingOptions, EvalOptionError, personalizationOf, type EvalSettings } from './settings.js';
-import { openSpace } from './space.js';
-import { summarizeRun, type EvalSummary } from './summary.js';
-import { listSystems } from './systems.js';
+import { profileExcerpt } from './profile-excerpt.js';
+
+export { profileExcerpt };
+export type { RunEvalRequest, RunMetrics };
 
 /** Where a run writes for people (the files are written regardless). */
 export interface EvalIO {
@@ -41,21 +31,10 @@ export interface EvalIO {
   stderr: ProgressStream;
 }
 
-/** What {@link runEval} does. */
-export type RunEvalRequest =
-  | {
-      /** A new run in `dir` (created; must not hold a run yet). */
-      mode: 'new';
-      dir: string;
-      settings: EvalSettings;
-    }
-  | {
-      /** Continue the run in `dir` with the settings in its `config.json`. */
-      mode: 'resume';
-      dir: string;
-      /** Threads may change on resume (speed only); nothing else may. */
-      threads?: number;
-    };
+/** A coordinator's generator: runs the pending users of an open session through workers. */
+export type RemoteRunner = (
+  session: RunSession,
+  options: { stderr: ProgressStream; signal?: AbortSignal; progress?: EvalProgressMode }) => Promise<{ interrupted: boolean; generated: number }>;
 
 /** Options of {@link runEval}. */
 export interface RunEvalOptions {
@@ -66,17 +45,8 @@ export interface RunEvalOptions {
   progress?: EvalProgressMode;
   /** Hub settings for the model and data downloads. */
   hub?: HubOptions;
-}
-
-/** The content of `metrics.json`. */
-export interface RunMetrics extends EvalSummary {
-  /** The run folder's name. */
-  run: string;
-  task: RunConfig['task'];
-  model: { ref: string; sha256: string };
-  space: string;
-  /** When the metrics were computed (ISO 8601). */
-  finishedAt: string;
+  /** Generate through this runner (a queue coordinator) instead of on this machine. */
+  remote?: RemoteRunner;
 }
 
 /** The outcome of {@link runEval}. */
@@ -94,16 +64,6 @@ export interface RunEvalResult {
   generated: number;
 }
 
-/** The start of a user's first profile item, for reports. */
-export function profileExcerpt(record: LongLampRecord, chars = 300): string {
-  const first = (record.profile as ProfileItem[])[0];
-  if (first === undefined) return '';
-  let text = profileItemText(record.kind, first);
-  if (record.kind === 'abstract') text = `${(first as { title: string }).title}: ${text}`;
-  const chars_ = [...text.replace(/\s+/g, ' ').trim()];
-  return chars_.length > chars ? `${chars_.slice(0, chars - 1).join('')}…` : chars_.join('');
-}
-
 /** One title line for tables: task, config, split, users, model, space. */
 export function runTitle(config: RunConfig): string {
   return (
@@ -112,213 +72,22 @@ export function runTitle(config: RunConfig): string {
   );
 }
 
-function describeData(config: RunConfig): string {
-  return config.data.source === 'file' ? config.data.path : `${config.data.repo}@${config.data.commit.slice(0, 12)} ${config.data.config}/${config.data.split}`;
-}
-
 /**
  * Runs (or resumes) an evaluation.
  *
  * @throws EvalOptionError naming the option at fault; Error for a folder that cannot be used.
  */
 export async function runEval(request: RunEvalRequest, options: RunEvalOptions): Promise<RunEvalResult> {
-  const { io, signal } = options;
-  const note = (line: string): void => {
-    io.stderr.write(`${line}\n`);
-  };
-  const paths = runPaths(request.dir);
-  if (request.mode === 'new') {
-    if (existsSync(paths.config)) {
-      throw new EvalOptionError('--out', `${paths.dir} already holds a run; continue it with --resume ${paths.dir}, or choose another --out`);
-    }
-    mkdirSync(paths.dir, { recursive: true });
-  } else if (!existsSync(paths.config)) {
-    throw new EvalOptionError('--resume', `${paths.dir} has no config.json: it is not a run folder (or the run failed before it started)`);
-  }
-  const release = lockRunDir(paths.dir);
+  const session = await openRunSession(request, options.io, options.hub);
   try {
-    const stored = request.mode === 'resume' ? readRunConfig(paths.dir) : undefined;
-    // A run started before --bias-reference existed was made with the raw reference.
-    const settings: EvalSettings = stored ? { ...stored.options, biasReference: (stored.options as Partial<EvalSettings>).biasReference ?? 'raw', threads: request.mode === 'resume' && request.threads !== undefined ? request.threads : stored.options.threads } : (request as { settings: EvalSettings }).settings;
-    const hub: HubOptions = { progressStream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, ...options.hub };
-    const task = TASKS[settings.task];
-
-    const modelFile = await resolveModelFile(settings.model, hub);
-    if (stored && modelFile.sha256 !== stored.model.sha256) {
-      throw new EvalOptionError(
-        '--resume',
-        `the model ${modelFile.path} is not the file the run started with (sha256 ${modelFile.sha256.slice(0, 16)}…, config.json has ${stored.model.sha256.slice(0, 16)}…)`,
-      );
-    }
-    const dataHub: HubOptions = stored?.data.source === 'hub' ? { ...hub, revision: stored.data.commit } : hub;
-    const selected = await selectUsers(
-      { task: settings.task, setting: settings.setting, split: settings.split, data: settings.data, numUsers: settings.numUsers, users: stored ? stored.users : settings.users },
-      dataHub,
-    );
-    if (stored?.data.source === 'file' && selected.data.source === 'file' && selected.data.sha256 !== stored.data.sha256) {
-      throw new EvalOptionError('--resume', `the data file ${selected.data.path} has changed since the run started (its sha256 differs from config.json's)`);
-    }
-    if (selected.duplicateRows > 0) note(`note: ${selected.duplicateRows} rows repeat a user id seen before; each user's first row is used`);
-    const records = selected.records;
-    const users = records.map((r) => r.userId);
-    signal?.throwIfAborted();
-
-    const { model, contextSize } = await loadRunModel(modelFile, settings);
-    let space: Awaited<ReturnType<typeof openSpace>> | undefined;
-    try {
-      const chat = settings.chat === 'on' || (settings.chat === 'auto' && model.info.chatTemplate !== null);
-      if (settings.chat === 'on' && model.info.chatTemplate === null) {
-        throw new EvalOptionError('--chat', `${path.basename(modelFile.path)} has no chat template; use --chat auto or off`);
-      }
-      space = await openSpace(model, settings.space, settings.embedder, hub, await nativeIdfOf(model, settings, dataHub, note));
-      const scorer = await createRunScorer(settings.nltkData);
-      const systems = listSystems(settings.betas, settings.ragK);
-      const config =
-        stored ??
-        buildRunConfig({
-          settings,
-          data: selected.data,
-          users,
-          modelFile,
-          modelInfo: model.info,
-          space: space.description,
-          systems,
-          contextSize,
-          chat,
-          punkt: scorer.punkt,
-          system: systemInfo(),
-        });
-      if (!stored) writeJsonAtomic(paths.config, config);
-      note(`run folder: ${paths.dir}`);
-      note(`${task.id} (${task.title}) → config ${config.task.config}, split ${config.task.split}; data: ${describeData(config)}`);
-      note(`model: ${modelFile.ref} (sha256 ${modelFile.sha256.slice(0, 12)}…), context ${contextSize}, ${settings.threads} threads; space: ${settings.space}`);
-
-      const existing = readPredictions(paths.predictions);
-      if (existing.tornBytes > 0) note(`note: ignoring a half-written last line (${existing.tornBytes} bytes) of ${paths.predictions}`);
-      const systemIds = new Set(systems.map((s) => s.id));
-      const userIds = new Set(users);
-      for (const r of existing.records) {
-        if (!userIds.has(r.userId) || !systemIds.has(r.system)) {
-          throw new Error(`${paths.predictions}: user "${r.userId}", system "${r.system}" is not part of this run's config.json`);
-        }
-      }
-      const done = new Set(existing.records.map((r) => pairKey(r.userId, r.system)));
-      const total = users.length * systems.length;
-      // User vectors first (embedding runs other libraries' threads), then an untimed warm-up, so that
-      // the tokens/s of every system are measured under the same conditions.
-      const userVectors = new Map<string, Float32Array>();
-      for (const record of records) {
-        if (signal?.aborted) break;
-        if (systems.some((s) => s.beta !== null && !done.has(pairKey(record.userId, s.id)))) {
-          const u = await space.userVector(record);
-          if (u.every((x) => x === 0)) note(`note: user "${record.userId}" has no usable profile text: the personalized outputs equal the unbiased ones`);
-          userVectors.set(record.userId, u);
-        }
-      }
-      if (done.size < total) await warmUp(model);
-      const writer = new PredictionWriter(paths.predictions, existing.completeBytes);
-      const progress = createEvalProgress(total, done.size, io.stderr, options.progress);
-      let generated = 0;
-      let interrupted = false;
-      try {
-        outer: for (const record of records) {
-          const pending = systems.filter((s) => !done.has(pairKey(record.userId, s.id)));
-          if (pending.length === 0) continue;
-          if (signal?.aborted) {
-            interrupted = true;
-            break;
-          }
-          const user = userVectors.get(record.userId) ?? null;
-          let rag: RagPrompt | undefined;
-          if (pending.some((s) => s.ragK !== null)) rag = await ragPrompt(record, { k: settings.ragK! });
-          for (const s of pending) {
-            if (signal?.aborted) {
-              interrupted = true;
-              break outer;
-            }
-            const fitted = fitPrompt(model, s.ragK !== null ? rag!.prompt : record.input, { chat, maxTokens: settings.maxTokens, contextSize });
-            const gen: GenerateOptions = { ...decodingOptions(settings), ...(signal ? { signal } : {}) };
-            if (s.beta !== null) {
-              gen.personalization = personalizationOf(settings, space.matrix, user!, s.beta);
-            }
-            progress.starting(record.userId, s.label);
-            let result;
-            try {
-              result = await model.generate(fitted.tokens, gen);
-            } catch (err) {
-              if (signal?.aborted) {
-                interrupted = true;
-                break outer;
-              }
-              throw err;
-            }
-            const metrics = scorer.score(result.text, record.output);
-            const line: PredictionRecord = {
-              userId: record.userId,
-              system: s.id,
-              kind: s.kind,
-              beta: s.beta,
-              ragK: s.ragK,
-              ragItems: s.ragK !== null ? rag!.selected : null,
-              prompt: fitted.text,
-              chat,
-              output: result.text,
-              reference: record.output,
-              promptTokens: result.promptTokens,
-              outputTokens: result.tokens.length,
-              truncatedPromptTokens: fitted.truncatedTokens,
-              stopReason: result.stopReason,
-              metrics,
-              profileItems: record.profile.length,
-              profileExcerpt: profileExcerpt(record),
-              timing: {
-                tokensPerSecond: result.timings.decodeTokensPerSecond,
-                promptTokensPerSecond: result.timings.promptTokensPerSecond,
-                promptMs: result.timings.promptMs,
-                decodeMs: result.timings.decodeMs,
-              },
-            };
-            writer.append(line);
-            done.add(pairKey(record.userId, s.id));
-            generated++;
-            progress.done({
-              userId: record.userId,
-              systemLabel: s.label,
-              outputTokens: line.outputTokens,
-              tokensPerSecond: line.timing.tokensPerSecond,
-              rougeL: metrics.rougeL,
-            });
-          }
-        }
-      } finally {
-        progress.stop();
-        writer.close();
-      }
-      if (interrupted || done.size < total) {
-        return { status: 'interrupted', dir: paths.dir, config, metrics: null, done: done.size, total, generated };
-      }
-      const all = readPredictions(paths.predictions).records;
-      const summary = summarizeRun(all, systems, users);
-      const metrics: RunMetrics = {
-        schema: summary.schema,
-        run: path.basename(paths.dir),
-        task: config.task,
-        model: { ref: config.model.ref, sha256: config.model.sha256 },
-        space: config.space.name,
-        users: summary.users,
-        metricNames: summary.metricNames,
-        rougeStemming: summary.rougeStemming,
-        statistics: summary.statistics,
-        systems: summary.systems,
-        finishedAt: new Date().toISOString(),
-      };
-      writeJsonAtomic(paths.metrics, metrics);
-      return { status: 'complete', dir: paths.dir, config, metrics, done: done.size, total, generated };
-    } finally {
-      await space?.dispose();
-      model.dispose();
-    }
+    options.signal?.throwIfAborted();
+    const run = options.remote ?? runLocal;
+    const outcome = await run(session, { stderr: options.io.stderr, ...(options.signal ? { signal: options.signal } : {}), ...(options.progress ? { progress: options.progress } : {}) });
+    const total = session.users.length * session.systems.length;
+    const base = { dir: session.paths.dir, config: session.config, done: session.done.size, total, generated: outcome.generated };
+    if (outcome.interrupted || session.done.size < total) return { status: 'interrupted', metrics: null, ...base };
+    return { status: 'complete', metrics: writeRunMetrics(session.paths, session.config), ...base };
   } finally {
-    release();
+    await session.close();
   }
 }

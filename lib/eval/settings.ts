@@ -26,6 +26,11 @@ export const DEFAULT_EMBEDDER = 'Xenova/all-MiniLM-L6-v2';
 export const AUTO_CONTEXT_CAP = 4096;
 /** Fewest prompt tokens a context must leave after `--max-tokens`. */
 export const MIN_PROMPT_BUDGET = 8;
+/**
+ * Sequences decoded at once unless `--parallel` says otherwise (the batch engine's slots): the
+ * benchmark (`npm run bench`, eval users/hour by parallelism) shows where more stops paying.
+ */
+export const DEFAULT_EVAL_PARALLEL = 8;
 
 /** Every setting of a run, resolved (no undefined values: JSON-stable). */
 export interface EvalSettings {
@@ -56,6 +61,8 @@ export interface EvalSettings {
   minP: number;
   seed: number;
   threads: number;
+  /** Sequences decoded at once (speed only: greedy outputs do not depend on it). */
+  parallel: number;
   /** Context size of each generation, or null for automatic (the model's training context, at most 4096). */
   contextSize: number | null;
   /** Bias only the top-k candidates by unbiased logit (null: no guard). */
@@ -90,6 +97,7 @@ export interface EvalSettingsInput {
   minP?: number;
   seed?: number;
   threads?: number;
+  parallel?: number;
   contextSize?: number;
   guardTopK?: number;
   guardMinP?: number;
@@ -131,6 +139,7 @@ export const OPTION_FLAGS: Readonly<Record<keyof EvalSettingsInput, string>> = {
   minP: '--min-p',
   seed: '--seed',
   threads: '--threads',
+  parallel: '--parallel',
   contextSize: '--context-size',
   guardTopK: '--guard-top-k',
   guardMinP: '--guard-min-p',
@@ -264,6 +273,7 @@ export function resolveEvalSettings(input: EvalSettingsInput, defaults: { thread
     minP: checkNumberOption(input.minP, 'minP', { min: 0, max: 1 }) ?? 0.05,
     seed: checkNumberOption(input.seed, 'seed', { min: 0, max: 0xfffffffe, integer: true }) ?? 0,
     threads: checkNumberOption(input.threads, 'threads', { min: 1, max: 1024, integer: true }) ?? defaults.threads,
+    parallel: checkNumberOption(input.parallel, 'parallel', { min: 1, max: 256, integer: true }) ?? DEFAULT_EVAL_PARALLEL,
     contextSize,
     guardTopK: checkNumberOption(input.guardTopK, 'guardTopK', { min: 0, max: 1e9, integer: true }) ?? null,
     guardMinP: checkNumberOption(input.guardMinP, 'guardMinP', { min: 0, max: 1 }) ?? null,

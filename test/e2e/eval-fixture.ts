@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
+import { writeSyntheticLongLamp2 } from '../../bench/synthetic-users.js';
 import { nltkData, repoRoot, storiesModel } from '../helpers/shared.js';
 
 export { nltkData };
@@ -121,4 +122,17 @@ export function startCli(args: string[], opts: { cwd: string; env?: NodeJS.Proce
 /** Runs the CLI to the end. */
 export function runCli(args: string[], opts: { cwd: string; env?: NodeJS.ProcessEnv }): Promise<CliResult> {
   return startCli(args, opts).done;
+}
+
+/** A LongLaMP-2 fixture of `users` synthetic users (story words, deterministic), as JSONL; returns its path. */
+export function writeManyUsersFixture(dir: string, users: number, name = 'many-users.jsonl'): string {
+  return writeSyntheticLongLamp2(dir, users, name);
+}
+
+/**
+ * Prediction lines in (user, system) order: with `--parallel` above 1 a run appends each line as
+ * it finishes, so runs are compared order aside.
+ */
+export function byPair<T extends { userId: string; system: string }>(records: readonly T[]): T[] {
+  return [...records].sort((a, b) => (a.userId === b.userId ? (a.system < b.system ? -1 : a.system > b.system ? 1 : 0) : a.userId < b.userId ? -1 : 1));
 }

@@ -17,6 +17,9 @@ import { afterAll, describe, expect, it } from 'vitest';
 
 import { prng } from '../fuzz/gguf-mutations.js';
 import { nltkData, repoRoot, storiesModel } from '../helpers/shared.js';
+import { byPair } from './eval-fixture.js';
+
+type PairLine = { userId: string; system: string };
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
 const model = storiesModel;
@@ -181,8 +184,9 @@ describe.skipIf(!canRun)('eval killed with SIGKILL at random moments and resumed
       const final = inspectPredictions(predictions);
       expect(final.torn).toBe('');
       expect(final.lines.slice(0, seen.length)).toEqual(seen);
-      const got = final.lines.map((l) => withoutTimings(JSON.parse(l)));
-      const want = refLines.map((l) => withoutTimings(JSON.parse(l)));
+      // With --parallel above 1 each line is appended as it finishes: the runs are compared order aside.
+      const got = byPair(final.lines.map((l) => JSON.parse(l) as PairLine)).map(withoutTimings);
+      const want = byPair(refLines.map((l) => JSON.parse(l) as PairLine)).map(withoutTimings);
       expect(got).toEqual(want);
       const metrics = withoutTimings(JSON.parse(readFileSync(path.join(dir, 'metrics.json'), 'utf8')));
       expect(metrics).toEqual(withoutTimings(JSON.parse(readFileSync(path.join(refDir, 'metrics.json'), 'utf8'))));

@@ -34,6 +34,7 @@ describe('resolveEvalSettings', () => {
       minP: 0.05,
       seed: 0,
       threads: 3,
+      parallel: 8,
       contextSize: null,
       guardTopK: null,
       guardMinP: null,

@@ -9,6 +9,8 @@ import {
   checkJobData,
   checkJobForRun,
   checkRunSpec,
+  decodeNativeIdf,
+  encodeNativeIdf,
   JOB_SCHEMA,
   jobIdOf,
   MAX_JOB_BYTES,
@@ -17,6 +19,7 @@ import {
   runIdOf,
   type QueueJobData,
 } from '../../../lib/eval/queue/payload.js';
+import { TokenDocumentFrequency } from '../../../lib/embed/native-space.js';
 
 const runId = runIdOf('{"schema":"persona-gen/eval-config@1"}');
 const spec = (over: Record<string, unknown> = {}, settings: Record<string, unknown> = {}) => ({
@@ -57,7 +60,9 @@ describe('checkRunSpec', () => {
     ['huge context', { contextSize: 1 << 30 }, {}, /"contextSize" must be an integer/],
     ['other run', { runId: 'e'.repeat(24) }, {}, /the run spec names run/],
     ['not a spec', { schema: 'x' }, {}, /not a persona-gen\/queue-run@1 object/],
-    ['huge spec', { model: { ref: 'x'.repeat(300_000), fileName: 'm', sha256: 'a'.repeat(64) } }, {}, /larger than 262144 bytes/],
+    ['huge spec', { model: { ref: 'x'.repeat(9_000_000), fileName: 'm', sha256: 'a'.repeat(64) } }, {}, /larger than 8388608 bytes/],
+    ['bad corpus idf', { nativeIdf: { docs: -1, counts: 'AAAA', description: 'x' } }, {}, /"nativeIdf" must hold docs/],
+    ['corpus idf counts not base64', { nativeIdf: { docs: 3, counts: '../../etc', description: 'x' } }, {}, /"nativeIdf" must hold docs/],
   ])('refuses a spec: %s', (_name, over, settings, why) => {
     expect(() => checkRunSpec(spec(over, settings), runId)).toThrow(PayloadError);
     expect(() => checkRunSpec(spec(over, settings), runId)).toThrow(why);
@@ -121,5 +126,19 @@ describe('parseQueueUrl', () => {
     expect(() => parseQueueUrl('http://x:1', {})).toThrow('--queue: expected a redis:// or rediss:// URL, got a http:// URL');
     expect(() => parseQueueUrl('redis://x:1/abc', {})).toThrow('--queue: the database must be a number');
     expect(() => parseQueueUrl('not a url', {})).toThrow('--queue: expected redis://host:port[/db]');
+  });
+});
+
+describe('the corpus idf in a run spec', () => {
+  it('reaches a worker with the coordinator\'s counts, and only for a model of the same vocabulary size', () => {
+    const df = TokenDocumentFrequency.fromCounts(7, new Uint32Array([0, 7, 3, 1, 0xffffffff]));
+    const checked = checkRunSpec(spec({ nativeIdf: encodeNativeIdf({ df, description: 'all items' }) }), runId);
+    const back = decodeNativeIdf(checked, 5)!;
+    expect(back.description).toBe('all items');
+    expect(back.df.docs).toBe(7);
+    expect(Array.from(back.df.countsCopy())).toEqual([0, 7, 3, 1, 0xffffffff]);
+    expect([0, 1, 2, 3].map((i) => back.df.idf(i))).toEqual([0, 1, 2, 3].map((i) => df.idf(i)));
+    expect(() => decodeNativeIdf(checked, 6)).toThrow('"nativeIdf.counts" holds 5 counts, the model has 6 tokens');
+    expect(decodeNativeIdf(checkRunSpec(spec(), runId), 5)).toBeUndefined();
   });
 });

@@ -84,11 +84,31 @@ export const TINY_QWEN: BenchModelSpec = {
   rmsEps: 1e-6,
 };
 
+/**
+ * The Qwen2 vocabulary (151,936 tokens) on a 2-layer, n_embd 256 body, used in f16: a model small
+ * enough that the sampler's per-step cost (the bias over the vocabulary) shows in decode speed.
+ */
+export const QWEN_VOCAB_SMALL: BenchModelSpec = {
+  name: 'qwen2-vocab-2l-256',
+  shapeOf: 'none (Qwen2 vocabulary, 2 layers, n_embd 256: the per-step cost of sampling shows)',
+  arch: 'qwen2',
+  vocabFile: 'ggml-vocab-qwen2.gguf',
+  layers: 2,
+  embd: 256,
+  heads: 4,
+  kvHeads: 2,
+  ffn: 1024,
+  contextLength: 4096,
+  ropeFreqBase: 1_000_000,
+  rmsEps: 1e-6,
+};
+
 /** Every model the benchmark knows, by name. */
 export const BENCH_MODELS: Record<string, BenchModelSpec> = {
   [QWEN25_05B.name]: QWEN25_05B,
   [LLAMA32_1B.name]: LLAMA32_1B,
   [TINY_QWEN.name]: TINY_QWEN,
+  [QWEN_VOCAB_SMALL.name]: QWEN_VOCAB_SMALL,
 };
 
 /** Where the benchmark models are cached. */

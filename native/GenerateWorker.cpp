@@ -132,30 +132,8 @@ void GenerateWorker::run() {
         ctx.get(), [](void * data) { return static_cast<GenerationControl *>(data)->abort.load(); },
         control_.get());
 
-    // The sampler chain: repetition penalty, personalization bias, then the truncation
-    // samplers and the final pick. The chain owns every sampler added to it.
-    llama_sampler_chain_params sp = llama_sampler_chain_default_params();
-    sp.no_perf = true;
-    std::unique_ptr<llama_sampler, SamplerDeleter> chain(llama_sampler_chain_init(sp));
-    const int32_t n_vocab = llama_vocab_n_tokens(vocab);
-    if (params_.repeat_penalty != 1.0f && params_.repeat_last_n != 0) {
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_penalties(n_vocab, params_.repeat_last_n,
-                                                                          params_.repeat_penalty, 0.0f, 0.0f));
-    }
-    if (params_.personalize) {
-        params_.bias.dots = params_.matrix->dotsFor(params_.user.data());
-        llama_sampler_chain_add(chain.get(), makeBiasSampler(params_.bias));
-    }
-    if (params_.temperature <= 0.0f) {
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
-    } else {
-        if (params_.top_k > 0) llama_sampler_chain_add(chain.get(), llama_sampler_init_top_k(params_.top_k));
-        if (params_.top_p < 1.0f) llama_sampler_chain_add(chain.get(), llama_sampler_init_top_p(params_.top_p, 1));
-        if (params_.min_p > 0.0f) llama_sampler_chain_add(chain.get(), llama_sampler_init_min_p(params_.min_p, 1));
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_temp(params_.temperature));
-        llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(params_.seed));
-    }
-    for (llama_token t : params_.prompt) llama_sampler_accept(chain.get(), t);
+    // The sampler chain (SamplerChain.h); it owns every sampler in it.
+    SamplerPtr chain = SamplerChain::build(params_, llama_vocab_n_tokens(vocab), params_.prompt);
 
     tokens_.reserve(static_cast<size_t>(params_.max_tokens));
 

@@ -10,27 +10,17 @@
 #include <string>
 #include <vector>
 
-#include "BiasSampler.h"
 #include "ModelHandle.h"
-#include "VocabMatrixData.h"
+#include "SamplerChain.h"
 
 namespace persona {
 
-struct GenerateParams {
+// The sampling fields (temperature ... personalization) are SamplerChainParams'; the bias
+// dots are filled in on the worker thread, and the matrix is kept alive for the whole generation.
+struct GenerateParams : SamplerChainParams {
     std::vector<llama_token> prompt;
     int32_t max_tokens = 256;
-    float temperature = 0.0f;
-    int32_t top_k = 40;
-    float top_p = 0.95f;
-    float min_p = 0.05f;
-    float repeat_penalty = 1.0f;
-    int32_t repeat_last_n = 64;
-    uint32_t seed = LLAMA_DEFAULT_SEED;
     std::vector<std::string> stop;
-    bool personalize = false;
-    BiasSamplerConfig bias;                  // dots are filled in on the worker thread
-    std::shared_ptr<VocabMatrixData> matrix;  // kept alive for the whole generation
-    std::vector<float> user;                  // L2-normalized
     uint32_t n_ctx = 2048;
     uint32_t n_batch = 512;
     int32_t n_threads = 4;

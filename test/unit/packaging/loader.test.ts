@@ -51,10 +51,11 @@ describe('source build', () => {
     expect(r.stderr).toContain('apt-get install cmake');
   });
 
-  it('stops with a message naming the compiler when there is none', () => {
+  const cmakePath = spawnSync('sh', ['-c', 'command -v cmake'], { encoding: 'utf8' }).stdout.trim();
+  if (!cmakePath) console.warn('loader test: "stops with a message naming the compiler" skipped: cmake is not on the PATH');
+  it.skipIf(!cmakePath)('stops with a message naming the compiler when there is none (needs cmake)', () => {
     const bin = nodeOnlyPath();
-    const cmake = spawnSync('sh', ['-c', 'command -v cmake'], { encoding: 'utf8' }).stdout.trim();
-    if (!cmake) return; // cmake missing entirely: the test above covers it
+    const cmake = cmakePath;
     mkdirSync(bin, { recursive: true });
     symlinkSync(cmake, path.join(bin, 'cmake'));
     const r = spawnSync(process.execPath, [path.join(repoRoot, 'scripts', 'build-native.mjs')], {

@@ -1,0 +1,36 @@
+#include "SamplerChain.h"
+
+#include <stdexcept>
+
+namespace persona {
+
+SamplerPtr SamplerChain::build(SamplerChainParams & params, int32_t n_vocab,
+                               const std::vector<llama_token> & prompt) {
+    llama_sampler_chain_params sp = llama_sampler_chain_default_params();
+    sp.no_perf = true;
+    SamplerPtr chain(llama_sampler_chain_init(sp));
+    if (params.repeat_penalty != 1.0f && params.repeat_last_n != 0) {
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_penalties(n_vocab, params.repeat_last_n,
+                                                                          params.repeat_penalty, 0.0f, 0.0f));
+    }
+    if (params.personalize) {
+        if (!params.bias.dots) {
+            if (!params.matrix) throw std::invalid_argument("personalization needs a matrix");
+            params.bias.dots = params.matrix->dotsFor(params.user.data());
+        }
+        llama_sampler_chain_add(chain.get(), makeBiasSampler(params.bias));
+    }
+    if (params.temperature <= 0.0f) {
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());
+    } else {
+        if (params.top_k > 0) llama_sampler_chain_add(chain.get(), llama_sampler_init_top_k(params.top_k));
+        if (params.top_p < 1.0f) llama_sampler_chain_add(chain.get(), llama_sampler_init_top_p(params.top_p, 1));
+        if (params.min_p > 0.0f) llama_sampler_chain_add(chain.get(), llama_sampler_init_min_p(params.min_p, 1));
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_temp(params.temperature));
+        llama_sampler_chain_add(chain.get(), llama_sampler_init_dist(params.seed));
+    }
+    for (llama_token t : prompt) llama_sampler_accept(chain.get(), t);
+    return chain;
+}
+
+}  // namespace persona

@@ -1,0 +1,43 @@
+// The sampler-chain builder: from one generation's sampling parameters, the llama_sampler
+// chain that picks its tokens (repetition penalty, the personalization stage, then the
+// truncation samplers, temperature and the final pick). Used by every code path that
+// decodes for a caller, so that they all sample the same way.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "BiasSampler.h"
+#include "Handles.h"
+#include "VocabMatrixData.h"
+#include "llama.h"
+
+namespace persona {
+
+// Everything the chain depends on. Defaults are those of generate().
+struct SamplerChainParams {
+    float temperature = 0.0f;  // <= 0: greedy
+    int32_t top_k = 40;
+    float top_p = 0.95f;
+    float min_p = 0.05f;
+    float repeat_penalty = 1.0f;
+    int32_t repeat_last_n = 64;
+    uint32_t seed = LLAMA_DEFAULT_SEED;
+    bool personalize = false;
+    BiasSamplerConfig bias;                        // `dots` is filled in by build() when empty
+    std::shared_ptr<VocabMatrixData> matrix;       // with personalize: the matrix of the user vector
+    std::vector<float> user;                       // with personalize: L2-normalized
+};
+
+class SamplerChain {
+  public:
+    // A new chain; it owns every sampler in it. With `personalize`, the dot products of the
+    // matrix with the user vector are computed (or found in the matrix's cache) here, so
+    // call this off the JavaScript thread. `prompt` tokens are accepted into the chain (the
+    // repetition penalty's history).
+    static SamplerPtr build(SamplerChainParams & params, int32_t n_vocab,
+                             const std::vector<llama_token> & prompt);
+};
+
+}  // namespace persona

@@ -172,8 +172,9 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
   // The engine's context holds perSeq cells for each of its maxP sequences; llama-batched-bench
   // gets the same total.
   const contextSize = maxP * perSeq;
-  const model = await o.library.loadModel(file.path, { threads: o.threads, contextSize: perSeq, batchSize: 512, parallel: maxP });
-  const serialModel = o.serialLibrary === o.library ? model : await o.serialLibrary.loadModel(file.path, { threads: o.threads, contextSize: perSeq, batchSize: 512 });
+  // (at least 512 cells per sequence: the engine's batch size, 512 like llama-batched-bench's -ub, may not exceed them)
+  const model = await o.library.loadModel(file.path, { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512, parallel: maxP });
+  const serialModel = o.serialLibrary === o.library ? model : await o.serialLibrary.loadModel(file.path, { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512 });
   let matrix: VocabMatrix | undefined;
   try {
     const engine = typeof model.generateMany === 'function';

@@ -55,7 +55,7 @@ export async function biasStepBench(file: BenchModelFile, o: BiasStepOptions): P
   const perSeq = o.promptTokens + o.genTokens + 8;
   const model = (await loadModel(file.path, {
     threads: o.threads,
-    contextSize: perSeq,
+    contextSize: Math.max(512, perSeq),
     batchSize: 512,
     parallel: o.batchParallel,
   } as Parameters<typeof loadModel>[1])) as unknown as BenchModel;

@@ -1,5 +1,7 @@
-// The native surface of persona-gen, typed by hand. Only lib/ talks to it; users get the
-// typed wrappers of lib/ (Model, VocabMatrix), never these handles.
+// The native surface of persona-gen (the product addon, persona_gen.node), typed by hand. Only
+// lib/ talks to it; users get the typed wrappers of lib/ (Model, VocabMatrix), never these
+// handles. The development addon's extra surface (test hooks, bench tools) is typed apart, in
+// bindings/dev.d.ts, which is not shipped.
 
 export interface NativeModelInfo {
   vocabSize: number;
@@ -122,73 +124,10 @@ export interface NativeSystemInfo {
   cpuTarget: 'native' | 'baseline' | 'avx2' | 'avx512';
 }
 
-export interface NativeTestHooks {
-  /**
-   * In a sanitizer build: runs LeakSanitizer now (its report goes to stderr) and returns whether
-   * it found leaks; null in a normal build.
-   */
-  leakCheck(): boolean | null;
-  applyBias(
-    matrix: NativeVocabMatrix,
-    user: Float32Array,
-    config: { beta: number; guardTopK?: number; guardMinP?: number },
-    ids: Int32Array,
-    logits: Float32Array,
-    how?: { viaClone?: boolean; viaChain?: boolean },
-  ): Float32Array;
-}
-
-/** A GGUF model of a real architecture's shapes with random weights (benchmarks only). */
-export interface NativeSyntheticModelSpec {
-  arch: 'qwen2' | 'llama';
-  /** A vocabulary GGUF whose `tokenizer.*` keys are copied (e.g. llama.cpp's models/ggml-vocab-qwen2.gguf). */
-  vocabPath: string;
-  outPath: string;
-  name?: string;
-  layers: number;
-  embd: number;
-  heads: number;
-  kvHeads: number;
-  ffn: number;
-  contextLength: number;
-  ropeFreqBase?: number;
-  rmsEps?: number;
-  seed?: number;
-  weightStd?: number;
-}
-
-export interface NativeSyntheticModelSummary {
-  fileBytes: number;
-  parameters: number;
-  vocabSize: number;
-  zeroRows: number;
-  tensors: number;
-  ms: number;
-}
-
-export type NativeQuantType = 'f16' | 'q8_0' | 'q6_k' | 'q5_k_m' | 'q4_k_m' | 'q4_0';
-
-/** Entry points of the benchmarks (`tools`); every slow one returns a promise and runs off the JS thread. */
-export interface NativeBenchTools {
-  writeSyntheticModel(spec: NativeSyntheticModelSpec): Promise<NativeSyntheticModelSummary>;
-  quantizeModel(
-    input: string,
-    output: string,
-    type: NativeQuantType,
-    options?: { threads?: number },
-  ): Promise<{ path: string; bytes: number; ms: number }>;
-  /** ms of each of `reps` memcpy copies of a `bytes` buffer, split over `threads` threads (no warm-up: the caller runs one). */
-  memoryCopy(options: { bytes: number; reps: number; threads: number }): Promise<Float64Array>;
-  /** ms of each of `reps` full-vocabulary passes of the bias kernel (no warm-up: the caller runs one). */
-  kernelPasses(matrix: NativeVocabMatrix, user: Float32Array, impl: NativeKernelImpl, reps: number): Promise<Float64Array>;
-}
-
 export interface NativeAddon {
   AddonModel: NativeModelConstructor;
   AddonVocabMatrix: NativeVocabMatrixConstructor;
   systemInfo(): NativeSystemInfo;
-  testing: NativeTestHooks;
-  tools: NativeBenchTools;
 }
 
 /** The package root (the folder holding package.json). */

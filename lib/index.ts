@@ -13,5 +13,14 @@ export type {
   PersonalizationOptions,
   StopReason,
 } from './generation-options.js';
+export { Personalizer } from './personalizer.js';
+export type {
+  PersonalizerOptions,
+  PersonalizationRequest,
+  PersonalizationSpace,
+  SpaceDescription,
+  UserVectorRequest,
+} from './personalizer.js';
+export { MissingPackageError } from './embed/load-embedder.js';
 export { systemInfo } from './system-info.js';
 export type { SystemInfo } from './system-info.js';

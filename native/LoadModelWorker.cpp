@@ -4,21 +4,21 @@
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
-#include <sys/stat.h>
 
 #include "AddonModel.h"
 #include "GgufPrecheck.h"
 #include "LlamaLog.h"
+#include "Portability.h"
 
 namespace persona {
 
 void checkGgufFile(const std::string & path) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) {
-        throw std::runtime_error("model file not found: " + path + " (" + std::strerror(errno) + ")");
+    const port::PathInfo st = port::statPath(path);
+    if (!st.exists) {
+        throw std::runtime_error("model file not found: " + path + " (" + std::strerror(st.error) + ")");
     }
-    if (!S_ISREG(st.st_mode)) throw std::runtime_error("model path is not a regular file: " + path);
-    FILE * f = std::fopen(path.c_str(), "rb");
+    if (!st.regular) throw std::runtime_error("model path is not a regular file: " + path);
+    FILE * f = port::openFile(path, "rb");
     if (!f) throw std::runtime_error("cannot open model file " + path + ": " + std::strerror(errno));
     unsigned char head[24] = {0};
     const size_t got = std::fread(head, 1, sizeof head, f);

@@ -4,10 +4,10 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
-#include <sys/stat.h>
 
 #include "Handles.h"
 #include "LoadModelWorker.h"
+#include "Portability.h"
 #include "ggml.h"
 #include "gguf.h"
 
@@ -15,9 +15,7 @@ namespace persona {
 
 EmbeddingRows readTokenEmbedding(const std::string & path) {
     checkGgufFile(path);
-    struct stat st {};
-    stat(path.c_str(), &st);
-    const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+    const uint64_t file_size = port::statPath(path).size;
 
     ggml_context * meta_raw = nullptr;
     gguf_init_params gp{};
@@ -57,9 +55,9 @@ EmbeddingRows readTokenEmbedding(const std::string & path) {
         throw std::runtime_error(path + ": token_embd.weight lies outside the file (truncated file?)");
     }
 
-    std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
+    std::unique_ptr<FILE, FileCloser> f(port::openFile(path, "rb"));
     if (!f) throw std::runtime_error("cannot open " + path);
-    if (fseeko(f.get(), static_cast<off_t>(offset), SEEK_SET) != 0) throw std::runtime_error("cannot seek in " + path);
+    if (port::seekFile(f.get(), offset) != 0) throw std::runtime_error("cannot seek in " + path);
 
     EmbeddingRows out;
     out.rows = static_cast<size_t>(rows);

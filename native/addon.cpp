@@ -1,67 +1,9 @@
-// The persona-gen native addon: module entry point.
+// The persona-gen native addon (the product): module entry point. It exports only what the
+// library uses; test hooks and bench tools live in the development addon (native/dev/).
 #include <napi.h>
 
-#include <thread>
+#include "AddonExports.h"
 
-#include "AddonModel.h"
-#include "AddonState.h"
-#include "AddonVocabMatrix.h"
-#include "BenchTools.h"
-#include "BiasKernel.h"
-#include "LlamaLog.h"
-#include "TestHooks.h"
-#include "llama.h"
-
-namespace persona {
-namespace {
-
-Napi::Value SystemInfo(const Napi::CallbackInfo & info) {
-    Napi::Env env = info.Env();
-    Napi::Object o = Napi::Object::New(env);
-    o.Set("llamaRelease", PERSONA_GEN_LLAMA_RELEASE);
-    o.Set("llamaCommit", PERSONA_GEN_LLAMA_COMMIT);
-    o.Set("llamaSystemInfo", llama_print_system_info());
-    o.Set("simdPath", simdPathName());
-    o.Set("cpuFeatures", cpuFeatureList());
-    Napi::Array paths = Napi::Array::New(env);
-    std::string list = simdPaths();
-    for (size_t start = 0; start < list.size();) {
-        size_t end = list.find(',', start);
-        if (end == std::string::npos) end = list.size();
-        paths.Set(paths.Length(), list.substr(start, end - start));
-        start = end + 1;
-    }
-    o.Set("simdPaths", paths);
-    o.Set("hardwareThreads", static_cast<double>(std::thread::hardware_concurrency()));
-    o.Set("gpuOffload", llama_supports_gpu_offload());
-    o.Set("napiVersion", NAPI_VERSION);
-    o.Set("cpuTarget", PERSONA_GEN_CPU_TARGET);
-    return o;
-}
-
-Napi::Object Init(Napi::Env env, Napi::Object exports) {
-    LlamaLog::install();
-    static std::once_flag backend_once;
-    std::call_once(backend_once, [] { llama_backend_init(); });
-
-    auto * state = new AddonState();
-    env.SetInstanceData<AddonState>(state);
-    Napi::Function model = AddonModel::Init(env);
-    Napi::Function matrix = AddonVocabMatrix::Init(env);
-    state->model_ctor = Napi::Persistent(model);
-    state->matrix_ctor = Napi::Persistent(matrix);
-
-    exports.Set("AddonModel", model);
-    exports.Set("AddonVocabMatrix", matrix);
-    exports.Set("systemInfo", Napi::Function::New(env, SystemInfo, "systemInfo"));
-    exports.Set("testing", TestHooks::Init(env));
-    exports.Set("tools", BenchTools::Init(env));
-    return exports;
-}
-
-}  // namespace
-}  // namespace persona
-
-static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return persona::Init(env, exports); }
+static Napi::Object InitAddon(Napi::Env env, Napi::Object exports) { return persona::InitProductExports(env, exports); }
 
 NODE_API_MODULE(persona_gen, InitAddon)

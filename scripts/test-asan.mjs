@@ -1,9 +1,10 @@
 #!/usr/bin/env node
-// `npm run test:asan`: builds the addon with AddressSanitizer + UndefinedBehaviorSanitizer in its
-// own build folder (build-asan/, RelWithDebInfo) and runs the native, model, fuzz and eval
+// `npm run test:asan`: builds the development addon (the product plus its test hooks, which the
+// leak check needs) with AddressSanitizer + UndefinedBehaviorSanitizer in its own build folder
+// (build-asan/, RelWithDebInfo) and runs the native, model, fuzz and eval
 // kill/resume tests against it. Node itself is not instrumented, so the sanitizer runtimes are
 // preloaded (LD_PRELOAD) into every Node process the tests start; PERSONA_GEN_BINARY makes the
-// loader use the sanitizer build. Any report fails the run: ASan stops the process at the first
+// loader use the sanitizer build of the development addon. Any report fails the run: ASan stops the process at the first
 // error and UBSan is built with -fno-sanitize-recover (a test sees the crash), and the output is
 // also scanned for report headers.
 //
@@ -42,7 +43,7 @@ if (process.platform !== 'linux') fail('the sanitizer run needs Linux (LD_PRELOA
 // 1. Build.
 const tBuild = Date.now();
 if (!noBuild) {
-  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-native.mjs')], {
+  const r = spawnSync(process.execPath, [path.join(root, 'scripts', 'build-native.mjs'), '--dev'], {
     cwd: root,
     stdio: 'inherit',
     env: { ...process.env, PERSONA_GEN_SANITIZE: '1', PERSONA_GEN_BUILD_DIR: buildDir },
@@ -52,15 +53,16 @@ if (!noBuild) {
 const buildSeconds = seconds(tBuild);
 
 // 2. The binary, and proof that it is instrumented.
+const ADDON = 'persona_gen_dev.node';
 function findNode(dir) {
   for (const sub of ['RelWithDebInfo', 'Release', 'Debug']) {
-    const p = path.join(dir, sub, 'persona_gen.node');
+    const p = path.join(dir, sub, ADDON);
     if (existsSync(p)) return p;
   }
   if (!existsSync(dir)) return null;
   for (const e of readdirSync(dir)) {
     const p = path.join(dir, e);
-    if (e === 'persona_gen.node') return p;
+    if (e === ADDON) return p;
     if (statSync(p).isDirectory() && e !== 'CMakeFiles' && e !== 'llama.cpp') {
       const found = findNode(p);
       if (found) return found;
@@ -69,7 +71,7 @@ function findNode(dir) {
   return null;
 }
 const binary = findNode(path.join(root, buildDir));
-if (!binary) fail(`no persona_gen.node under ${buildDir}/ (run without --no-build)`);
+if (!binary) fail(`no ${ADDON} under ${buildDir}/ (run without --no-build)`);
 const ldd = spawnSync('ldd', [binary], { encoding: 'utf8' });
 if (!/libasan/.test(ldd.stdout ?? '')) fail(`${binary} is not linked with libasan: not a sanitizer build (${buildDir} was configured without PERSONA_GEN_SANITIZE?)`);
 

@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 
 import { defaultThreads } from '../model.js';
 import { withInterruptSignal } from '../eval/interrupt.js';
@@ -23,6 +23,7 @@ import {
 } from '../eval/settings.js';
 import type { EvalProgressMode, ProgressStream } from '../eval/progress.js';
 import { formatSummaryTables } from '../eval/table.js';
+import { numberArg } from './number-arg.js';
 
 /** Where run folders go by default. */
 export const DEFAULT_EXPERIMENTS_DIR = 'experiments';
@@ -33,14 +34,6 @@ export interface EvalCommandIO {
   stderr: ProgressStream;
 }
 
-/** Parses a number option (ranges are checked later, naming the option). */
-export function numberArg(flag: string): (value: string) => number {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${flag} expects a number, got "${value}"`);
-    return n;
-  };
-}
 
 /** Adds the options shared by `eval` and `demo` (data, model, space, decoding). */
 export function addRunOptions(cmd: Command): Command {

@@ -2,19 +2,9 @@
  * `persona-gen generate`: run one prompt through a model, streaming the text to stdout.
  * @module
  */
-import { Command, InvalidArgumentError } from 'commander';
+import type { Command } from 'commander';
 import { loadModel } from '../model.js';
-
-/** Parses a number option, naming the option in the error. */
-export function parseNumber(name: string, { integer = false, min = -Infinity, max = Infinity } = {}) {
-  return (value: string): number => {
-    const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n)) throw new InvalidArgumentError(`${name} must be a number, got '${value}'`);
-    if (integer && !Number.isInteger(n)) throw new InvalidArgumentError(`${name} must be an integer, got '${value}'`);
-    if (n < min || n > max) throw new InvalidArgumentError(`${name} must be between ${min} and ${max}, got ${value}`);
-    return n;
-  };
-}
+import { numberArg } from './number-arg.js';
 
 interface GenerateCliOptions {
   model: string;
@@ -35,11 +25,11 @@ export function registerGenerateCommand(program: Command): void {
     .description('generate text for one prompt with a GGUF model (no personalization), streamed to stdout')
     .requiredOption('-m, --model <path>', 'GGUF model file')
     .requiredOption('-p, --prompt <text>', 'the prompt')
-    .option('-n, --max-tokens <n>', 'most new tokens', parseNumber('--max-tokens', { integer: true, min: 1 }), 256)
-    .option('--temperature <t>', 'sampling temperature (0 = greedy)', parseNumber('--temperature', { min: 0 }), 0)
-    .option('--seed <s>', 'sampler seed', parseNumber('--seed', { integer: true, min: 0, max: 0xfffffffe }))
-    .option('--threads <n>', 'CPU threads', parseNumber('--threads', { integer: true, min: 1 }))
-    .option('--context-size <n>', 'context size', parseNumber('--context-size', { integer: true, min: 16 }), 2048)
+    .option('-n, --max-tokens <n>', 'most new tokens', numberArg('--max-tokens', { integer: true, min: 1 }), 256)
+    .option('--temperature <t>', 'sampling temperature (0 = greedy)', numberArg('--temperature', { min: 0 }), 0)
+    .option('--seed <s>', 'sampler seed', numberArg('--seed', { integer: true, min: 0, max: 0xfffffffe }))
+    .option('--threads <n>', 'CPU threads', numberArg('--threads', { integer: true, min: 1 }))
+    .option('--context-size <n>', 'context size', numberArg('--context-size', { integer: true, min: 16 }), 2048)
     .option('--chat', "wrap the prompt in the model's chat template", false)
     .option('--stats', 'print token counts and speed on stderr', false)
     .action(async (opts: GenerateCliOptions) => {

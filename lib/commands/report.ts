@@ -11,6 +11,7 @@ import type { Command } from 'commander';
 
 import { renderReport } from '../report/html.js';
 import { expandRunDirs, loadRun } from '../report/load-run.js';
+import { numberArg } from './number-arg.js';
 
 /** Streams the command writes to. */
 export interface ReportCommandIO {
@@ -21,7 +22,7 @@ export interface ReportCommandIO {
 interface ReportCliOptions {
   out?: string;
   title?: string;
-  examples: string;
+  examples: number;
 }
 
 /**
@@ -47,11 +48,9 @@ export function registerReportCommand(program: Command, io: ReportCommandIO = { 
     .argument('<dirs...>', 'run folders (with config.json, predictions.jsonl, metrics.json) or sweep folders')
     .option('--out <file>', 'output file (default: <run>/report.html for one run, ./report.html for several)')
     .option('--title <text>', 'page title')
-    .option('--examples <n>', 'users shown side by side per run', '3')
+    .option('--examples <n>', 'users shown side by side per run', numberArg('--examples', { integer: true, min: 0 }), 3)
     .action((dirs: string[], opts: ReportCliOptions) => {
-      const examples = Number(opts.examples);
-      if (!Number.isInteger(examples) || examples < 0) throw new Error(`--examples: expected a non-negative integer, got "${opts.examples}"`);
-      const file = writeReport(dirs, opts.out, { ...(opts.title !== undefined ? { title: opts.title } : {}), examples });
+      const file = writeReport(dirs, opts.out, { ...(opts.title !== undefined ? { title: opts.title } : {}), examples: opts.examples });
       io.stdout.write(`${file}\n`);
     });
 }

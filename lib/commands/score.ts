@@ -6,9 +6,11 @@
  */
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { InvalidArgumentError, type Command } from 'commander';
 import { scoreFile, SCORE_METRICS, type ScoreMetric, type ScoreSummary, type SkippedLine } from '../metrics/score-file.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED } from '../metrics/stats.js';
+import { numberArg } from './number-arg.js';
 
 /** Where the command writes (defaults to the process streams; tests pass their own). */
 export interface ScoreCommandIO {
@@ -24,6 +26,7 @@ interface ScoreCommandOptions {
   seed: number;
   resamples: number;
   nltkData?: string;
+  threads: number;
 }
 
 const LABELS: Record<ScoreMetric, string> = {
@@ -37,15 +40,6 @@ const LABELS: Record<ScoreMetric, string> = {
 /** Most skipped-line warnings printed individually. */
 const MAX_SKIP_WARNINGS = 10;
 
-function parseInteger(name: string, min: number): (value: string) => number {
-  return (value: string): number => {
-    const n = Number(value);
-    if (!/^[+-]?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min) {
-      throw new InvalidArgumentError(`${name} expects an integer >= ${min}, got "${value}"`);
-    }
-    return n;
-  };
-}
 
 /**
  * Registers the `score` command on `program`.
@@ -68,9 +62,15 @@ export function registerScoreCommand(
     .option('--per-example <out.jsonl>', 'write one JSON line per example (id, rouge1, rouge2, rougeL, rougeLsum, meteor)')
     .option('--json', 'print the summary as JSON on stdout', false)
     .option('--skip-invalid', 'skip and count invalid lines instead of stopping at the first one', false)
-    .option('--seed <N>', 'seed of the bootstrap resampling', parseInteger('--seed', 0), DEFAULT_SEED)
-    .option('--resamples <N>', 'number of bootstrap resamples', parseInteger('--resamples', 1), DEFAULT_RESAMPLES)
+    .option('--seed <N>', 'seed of the bootstrap resampling', numberArg('--seed', { integer: true, min: 0 }), DEFAULT_SEED)
+    .option('--resamples <N>', 'number of bootstrap resamples', numberArg('--resamples', { integer: true, min: 1 }), DEFAULT_RESAMPLES)
     .option('--nltk-data <dir>', 'NLTK data folder for METEOR (default: NLTK_DATA / built-in lookup)')
+    .option(
+      '--threads <N>',
+      'worker threads that score pairs (1: all on the main thread; files under 256 rows always are); the numbers do not depend on it',
+      numberArg('--threads', { integer: true, min: 1 }),
+      availableParallelism(),
+    )
     .action(async (file: string, options: ScoreCommandOptions) => {
       await runScore(file, options, io);
     });
@@ -96,6 +96,7 @@ async function runScore(file: string, options: ScoreCommandOptions, io: ScoreCom
       skipInvalid: options.skipInvalid,
       seed: options.seed,
       resamples: options.resamples,
+      threads: options.threads,
       ...(options.nltkData === undefined ? {} : { nltkData: options.nltkData }),
       onSkip,
       onExample: (scores) => {

@@ -18,9 +18,10 @@ import { listHubFiles } from '../hub/list.js';
 import { createProgress, type ProgressMode } from '../hub/progress.js';
 import { hubSettings } from '../hub/settings.js';
 import { EmbeddingCache, personaGenCacheDir, textHash } from './embedding-cache.js';
+import { DEFAULT_EMBEDDING_MODEL } from './load-embedder.js';
 
-/** Default sentence embedding model (384 dims). */
-export const DEFAULT_EMBEDDING_MODEL = 'Xenova/all-MiniLM-L6-v2';
+export { DEFAULT_EMBEDDING_MODEL };
+
 
 /** ONNX weight variants of transformers.js and their file suffixes. */
 export const DTYPE_SUFFIX = {

@@ -10,9 +10,10 @@ import path from 'node:path';
 import { TASKS, parseSetting, parseSplit, resolveTask, type Setting, type Split, type TaskId } from '../data/tasks.js';
 import type { GenerateOptions } from '../generation-options.js';
 import { isHfRef } from '../hub/hf-ref.js';
+import type { PersonalizationSpace } from '../personalizer.js';
 
-/** Where the token vectors and the user vector live. */
-export type PersonalizationSpace = 'sbert' | 'native';
+/** Where the token vectors and the user vector live (the personalizer's spaces). */
+export type { PersonalizationSpace };
 
 /** Whether prompts go through the model's chat template. */
 export type ChatMode = 'auto' | 'on' | 'off';

@@ -1,43 +1,28 @@
 /**
- * The personalization space of a run, built from lib/embed:
- *
- * - `sbert`: every vocabulary piece embedded by the Sentence-BERT embedder (cached on disk), and
- *   the user vector = the normalized mean of the embeddings of the user's profile texts;
- * - `native`: the language model's own input embedding rows, and the user vector = the
- *   idf-weighted mean of the rows of the tokens in the user's profile (no embedder needed).
- *
- * Either way the matrix goes to native memory as a {@link VocabMatrix} for the bias sampler.
+ * The personalization space of a run: a {@link Personalizer} (the library's public way from
+ * profile texts to personalization options) fed with LongLaMP records. A record's profile texts
+ * are the user's own text of each profile item; an empty profile gives a zero user vector (no
+ * bias), which the runner notes.
  * @module
  */
 import type { LongLampRecord, ProfileItem } from '../data/records.js';
 import type { Embedder } from '../embed/embedder.js';
-import { NativeSpace } from '../embed/native-space.js';
-import { embedUserVector, profileItemText } from '../embed/user-vector.js';
-import { buildVocabMatrix } from '../embed/vocab-space.js';
+import { loadEmbedder } from '../embed/load-embedder.js';
+import { profileItemText } from '../embed/user-vector.js';
 import type { HubOptions } from '../hub/download.js';
 import type { Model } from '../model.js';
-import { VocabMatrix } from '../vocab-matrix.js';
+import { Personalizer, type SpaceDescription } from '../personalizer.js';
+import type { VocabMatrix } from '../vocab-matrix.js';
 import { EvalOptionError, type PersonalizationSpace } from './settings.js';
 
-/** The space, as recorded in `config.json`. */
-export interface SpaceDescription {
-  name: PersonalizationSpace;
-  /** The embedder's full identity (model, revision, dtype, pooling), or null in the native space. */
-  embedder: string | null;
-  /** How the token rows were made. */
-  matrix: string;
-  /** How a user vector is made. */
-  userVector: string;
-  rows: number;
-  dims: number;
-  /** Rows that are all zero (tokens without a surface: control, byte, punctuation); they never get a bias. */
-  zeroRows: number;
-}
+export type { SpaceDescription };
 
 /** An open personalization space. */
 export interface OpenSpace {
   description: SpaceDescription;
   matrix: VocabMatrix;
+  /** The personalizer behind it. */
+  personalizer: Personalizer;
   /** The unit-length user vector of a record's user (all zeros for an empty profile: no bias). */
   userVector(record: LongLampRecord): Promise<Float32Array>;
   /** The texts a user vector is made from (for the demo). */
@@ -46,7 +31,8 @@ export interface OpenSpace {
   dispose(): Promise<void>;
 }
 
-function profileTexts(record: LongLampRecord): string[] {
+/** The user's own text of each profile item of a record. */
+export function recordProfileTexts(record: LongLampRecord): string[] {
   return (record.profile as ProfileItem[]).map((it) => profileItemText(record.kind, it));
 }
 
@@ -65,57 +51,30 @@ export async function openSpace(
   embedder: string,
   hub: HubOptions & { progressStream?: NodeJS.WritableStream & { isTTY?: boolean } } = {},
 ): Promise<OpenSpace> {
-  if (space === 'native') {
-    const rows = await model.tokenEmbeddingRows();
-    const ns = new NativeSpace(model, rows);
-    const matrix = await ns.toMatrix((d, r, c) => VocabMatrix.fromArray(d, r, c));
-    return {
-      description: {
-        name: 'native',
-        embedder: null,
-        matrix: `the model's input token embeddings (token_embd, ${rows.type}), L2-normalized; tokens without a surface are zero rows`,
-        userVector: 'normalize(sum over the profile texts\' tokens of idf(token) * row(token)), idf over the profile\'s items',
-        rows: matrix.rows,
-        dims: matrix.dims,
-        zeroRows: matrix.zeroRows,
-      },
-      matrix,
-      profileTexts,
-      userVector: async (record) => ns.userVector(profileTexts(record), { emptyProfile: 'zero' }),
-      dispose: async () => matrix.dispose(),
-    };
+  let emb: Embedder | undefined;
+  if (space === 'sbert') {
+    try {
+      emb = await loadEmbedder({ model: embedder, hub, progressStream: hub.progressStream });
+    } catch (err) {
+      throw new EvalOptionError('--embedder', err instanceof Error ? err.message : String(err));
+    }
   }
-  let emb: Embedder;
+  let personalizer: Personalizer;
   try {
-    // Loaded only here: transformers.js and onnxruntime are heavy, and the native space needs neither.
-    const { Embedder } = await import('../embed/embedder.js');
-    emb = await Embedder.create({ model: embedder, hub, progressStream: hub.progressStream });
+    personalizer = await Personalizer.create(model, emb ? { space, embedder: emb } : { space });
   } catch (err) {
-    throw new EvalOptionError('--embedder', err instanceof Error ? err.message : String(err));
-  }
-  try {
-    const built = await buildVocabMatrix({ source: model, embedder: emb }, (d, r, c) => VocabMatrix.fromArray(d, r, c));
-    const matrix = await built.matrix;
-    return {
-      description: {
-        name: 'sbert',
-        embedder: emb.id,
-        matrix: `each vocabulary piece's surface text embedded by ${emb.id} (stored as f16), L2-normalized; pieces without letters are zero rows`,
-        userVector: `normalize(mean of the ${emb.id} embeddings of the profile texts)`,
-        rows: matrix.rows,
-        dims: matrix.dims,
-        zeroRows: matrix.zeroRows,
-      },
-      matrix,
-      profileTexts,
-      userVector: (record) => embedUserVector(emb, record, { emptyProfile: 'zero' }),
-      dispose: async () => {
-        matrix.dispose();
-        await emb.dispose();
-      },
-    };
-  } catch (err) {
-    await emb.dispose();
+    await emb?.dispose();
     throw err;
   }
+  return {
+    description: personalizer.description,
+    matrix: personalizer.matrix,
+    personalizer,
+    profileTexts: recordProfileTexts,
+    userVector: (record) => personalizer.userVector(recordProfileTexts(record), { emptyProfile: 'zero' }),
+    dispose: async () => {
+      await personalizer.dispose();
+      await emb?.dispose();
+    },
+  };
 }

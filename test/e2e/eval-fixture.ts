@@ -5,16 +5,14 @@ import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { repoRoot } from '../helpers/shared.js';
+import { nltkData, repoRoot, storiesModel } from '../helpers/shared.js';
+
+export { nltkData };
 
 /** The built CLI. */
 export const cliPath = path.join(repoRoot, 'dist', 'cli.js');
-/** ../shared beside the repository, located from the repository root. */
-export const sharedRoot = path.resolve(repoRoot, '../shared');
 /** The tiny real model. */
-export const tinyModel = path.join(sharedRoot, 'models', 'stories260K.gguf');
-/** NLTK's Punkt parameters for METEOR. */
-export const nltkData = path.join(sharedRoot, 'nltk_data');
+export const tinyModel = storiesModel;
 /** Whether the end-to-end tests can run (the model and a built CLI). */
 export const canRunE2e = existsSync(tinyModel) && existsSync(cliPath);
 if (!canRunE2e) {

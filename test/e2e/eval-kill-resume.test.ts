@@ -6,7 +6,7 @@
  * and every line that was complete at an earlier kill is still there, unchanged. The finished run
  * has exactly the predictions (and metrics) of an uninterrupted run, timings aside.
  *
- * Needs ../shared/models/stories260K.gguf and a built CLI (`npx tsc -p tsconfig.build.json`).
+ * Needs test/fixtures/models/stories260K.gguf and a built CLI (`npx tsc -p tsconfig.build.json`).
  */
 import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -16,11 +16,10 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 
 import { prng } from '../fuzz/gguf-mutations.js';
-import { repoRoot } from '../helpers/shared.js';
+import { nltkData, repoRoot, storiesModel } from '../helpers/shared.js';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
-const model = path.resolve(repoRoot, '../shared/models/stories260K.gguf');
-const nltkData = path.resolve(repoRoot, '../shared/nltk_data');
+const model = storiesModel;
 const canRun = existsSync(model) && existsSync(cli);
 if (!canRun) console.warn(`[tests] ${existsSync(model) ? cli : model} is absent: the eval kill/resume test is skipped`);
 
@@ -129,7 +128,7 @@ describe.skipIf(!canRun)('eval killed with SIGKILL at random moments and resumed
       '--max-tokens', '16',
       '--threads', '1',
       '--progress', 'none',
-      ...(existsSync(nltkData) ? ['--nltk-data', nltkData] : []),
+      '--nltk-data', nltkData,
     ];
 
     // The uninterrupted run, timed: start-up until the first prediction, then time per prediction.

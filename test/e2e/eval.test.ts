@@ -20,6 +20,7 @@ import { FIXTURE_USERS, baseArgs, canRunE2e, fixtureRows, nltkData, runCli, star
 
 const STORIES_SHA256 = '047bf46455a544931cff6fef14d7910154c56afbc23ab1c5e56a72e69912c04b';
 const CHROMIUM = '/usr/bin/chromium';
+if (!existsSync(CHROMIUM)) console.warn(`[tests] ${CHROMIUM} (Chromium) is absent: the report rendering test is skipped`);
 const SYSTEMS = ['baseline', 'bias@0', 'bias@1', 'rag@1', 'rag@1+bias@0', 'rag@1+bias@1'];
 
 const json = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;

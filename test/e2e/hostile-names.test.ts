@@ -4,7 +4,7 @@
  * write only the run folder's own files (config.json, predictions.jsonl, metrics.json,
  * report.html) inside it; the ids are kept verbatim in the predictions and escaped in the HTML.
  *
- * Needs ../shared/models/stories260K.gguf and a built CLI (`npx tsc -p tsconfig.build.json`).
+ * Needs test/fixtures/models/stories260K.gguf and a built CLI (`npx tsc -p tsconfig.build.json`).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -13,10 +13,10 @@ import path from 'node:path';
 
 import { afterAll, describe, expect, it } from 'vitest';
 
-import { repoRoot } from '../helpers/shared.js';
+import { repoRoot, storiesModel } from '../helpers/shared.js';
 
 const cli = path.join(repoRoot, 'dist', 'cli.js');
-const model = path.resolve(repoRoot, '../shared/models/stories260K.gguf');
+const model = storiesModel;
 const canRun = existsSync(model) && existsSync(cli);
 if (!canRun) console.warn(`[tests] ${existsSync(model) ? cli : model} is absent: the hostile-names end-to-end test is skipped`);
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { repoRoot, storiesGreedyReference } from '../helpers/shared.js';
+import { repoRoot, storiesGreedyReference, storiesModel } from '../helpers/shared.js';
 
 function copyCheck(files: string[]): void {
   if (process.arch === 'x64') expect(files).toContain(`prebuilds/${process.platform}-${process.arch}/probe/cpu.node`);
@@ -112,7 +112,7 @@ describe.skipIf(!hasPrebuild)('npm pack + install from the tarball', () => {
         `if (model) { const m = await loadModel(model, { contextSize: 128, threads: 1 }); out.text = (await m.generate('Once upon a time', { maxTokens: 12 })).text; m.dispose(); }\n` +
         `console.log(JSON.stringify(out));\n`,
     );
-    const model = path.resolve(repoRoot, '..', 'shared', 'models', 'stories260K.gguf');
+    const model = storiesModel;
     const arg = existsSync(model) ? [model] : [];
     // Icelake-Server under TCG reports no AVX-512 (qemu strips it): the probe must then say avx2.
     for (const [cpu, target] of [['Nehalem', 'baseline'], ['Haswell', 'avx2'], ['Icelake-Server', 'avx2']] as const) {

@@ -1,7 +1,7 @@
 /**
  * Fuzzing the model loaders: mutated GGUF files (bit flips, truncations, huge declared sizes,
  * counts, types and offsets in the header, KV section and tensor infos, and well-formed files
- * whose metadata does not describe a usable model), derived from ../shared/models/stories260K.gguf
+ * whose metadata does not describe a usable model), derived from test/fixtures/models/stories260K.gguf
  * and from a tiny llama model the test writes itself, are loaded with `loadModel` and, when they
  * load, used (vocabulary, token embedding rows through the GGUF reader, generation with and
  * without personalization) in child processes. Every input must end in a JavaScript error or a
@@ -14,7 +14,7 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { repoRoot } from '../helpers/shared.js';
+import { storiesModel } from '../helpers/shared.js';
 import type { FuzzJob } from './fuzz-child.js';
 import { describeOutcome, runFuzzJobs } from './fuzz-runner.js';
 import { parseGguf } from './gguf-file.js';
@@ -22,7 +22,7 @@ import { ggufCases } from './gguf-cases.js';
 import { writeTinyLlama, type GgufCase } from './gguf-mutations.js';
 import { GGUF_REGRESSIONS } from './regressions.js';
 
-const storiesPath = path.resolve(repoRoot, '../shared/models/stories260K.gguf');
+const storiesPath = storiesModel;
 const hasStories = existsSync(storiesPath);
 const scale = Number(process.env.PERSONA_GEN_FUZZ_SCALE ?? 1) || 1;
 /** Extra environment of the children (the sanitizer run sets PERSONA_GEN_BINARY and LD_PRELOAD itself). */

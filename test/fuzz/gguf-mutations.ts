@@ -1,7 +1,7 @@
 /**
  * Mutated GGUF files for the fuzz tests, described as small JSON-able records so that a failing
  * input is reproduced from its description alone (the descriptions of past crashes are kept in
- * regressions.ts). A description names a base file (`stories`: ../shared/models/stories260K.gguf,
+ * regressions.ts). A description names a base file (`stories`: test/fixtures/models/stories260K.gguf,
  * or `tiny`: a small llama model the test writes itself) and one mutation:
  *
  * - `bitflip`: `flips` random bits (seeded) in the metadata (header, KV pairs, tensor infos) or
@@ -14,7 +14,7 @@
  * - `raw`: a file built from scratch (headers only, counts without content, ...).
  */
 import { GgufType, parseGguf, tensorBytes, tensorsWithData, writeGguf, type GgufFile, type GgufKv, type GgufScalar, type GgufTensorToWrite } from './gguf-file.js';
-import { mulberry32 } from '../../lib/bench/stats.js';
+import { mulberry32 } from '../../bench/prng.js';
 
 /** A field of the parsed file whose bytes a `set` mutation overwrites. */
 export type GgufFieldRef =

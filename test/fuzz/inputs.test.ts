@@ -6,7 +6,7 @@
  * footer declaring a huge length, hostile JSON) and the on-disk caches (the vocabulary-matrix
  * cache `PGVOCAB1` and the embedding cache `PGEMBED1`: bit flips, truncations, huge header
  * fields). Every input must end in a JavaScript error or a valid load: no signal, no abort, no
- * hang. Matrix, user and cache inputs use ../shared/models/stories260K.gguf, or the test's own
+ * hang. Matrix, user and cache inputs use test/fixtures/models/stories260K.gguf, or the test's own
  * tiny model when it is absent.
  */
 import { existsSync } from 'node:fs';
@@ -14,12 +14,12 @@ import path from 'node:path';
 
 import { describe, expect, it } from 'vitest';
 
-import { repoRoot } from '../helpers/shared.js';
+import { storiesModel } from '../helpers/shared.js';
 import type { FuzzJob } from './fuzz-child.js';
 import { describeOutcome, runFuzzJobs, type FuzzOutcome } from './fuzz-runner.js';
 import { cacheCases, datasetCases, matrixCases, userCases } from './input-mutations.js';
 
-const storiesPath = path.resolve(repoRoot, '../shared/models/stories260K.gguf');
+const storiesPath = storiesModel;
 const hasStories = existsSync(storiesPath);
 const perJobMs = Number(process.env.PERSONA_GEN_FUZZ_JOB_MS ?? 30_000);
 

@@ -1,7 +1,7 @@
 /**
  * Inputs that crashed the process (found by the fuzz tests), kept as regression cases. Each is a
  * description that rebuilds the exact bytes from a base file (see gguf-mutations.ts): `stories`
- * cases are the inputs exactly as the fuzzer found them (../shared/models/stories260K.gguf);
+ * cases are the inputs exactly as the fuzzer found them (test/fixtures/models/stories260K.gguf);
  * `tiny` cases apply the same edit to the test's own model, so the classes stay covered where
  * ../shared is absent. The fuzz tests run all of them first, every time.
  *

@@ -2,7 +2,7 @@
  * Bundles a TypeScript entry point (a script that tests run as a separate Node process) into
  * one .mjs with esbuild, in node_modules/.cache/persona-gen-tests/ (so packages resolve from the
  * repository's node_modules, and nothing piles up in the temporary folder). Packages stay
- * external, and so does the loader of the native addon (bindings/index.js), which finds build/
+ * external, and so do the loaders of the native addons (bindings/index.js, bindings/dev.js), which finds build/
  * and prebuilds/ relative to itself and honours PERSONA_GEN_BINARY: the child loads exactly the
  * addon the tests load. Test files that bundle the same entry at once are safe: each writes its
  * own temporary file and renames it into place.
@@ -25,7 +25,6 @@ export function bundleEntry(entry: string): Promise<string> {
       mkdirSync(outDir, { recursive: true });
       const outfile = path.join(outDir, `${path.basename(entry, '.ts')}.mjs`);
       const tmp = `${outfile}.${process.pid}.tmp.mjs`;
-      const bindings = path.join(repoRoot, 'bindings', 'index.js');
       await build({
         entryPoints: [entry],
         outfile: tmp,
@@ -39,7 +38,7 @@ export function bundleEntry(entry: string): Promise<string> {
           {
             name: 'keep-bindings',
             setup(b) {
-              b.onResolve({ filter: /bindings\/index\.js$/ }, () => ({ path: bindings, external: true }));
+              b.onResolve({ filter: /bindings\/(index|dev)\.js$/ }, (a) => ({ path: path.join(repoRoot, 'bindings', path.basename(a.path)), external: true }));
             },
           },
         ],

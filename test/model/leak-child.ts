@@ -14,7 +14,7 @@
  * the garbage and asks LeakSanitizer for a check (`testing.leakCheck()`); its report goes to
  * stderr, and the test keeps the leaks whose stacks pass through the addon.
  */
-import { loadNativeAddon } from '../../bindings/index.js';
+import { loadDevAddon } from '../../bindings/dev.js';
 import { loadModel, VocabMatrix } from '../../lib/index.js';
 
 const gc = (globalThis as { gc?: () => void }).gc;
@@ -56,7 +56,7 @@ async function cycle(model: string, c: number): Promise<void> {
 async function lsan(model: string, cycles: number): Promise<void> {
   for (let c = 1; c <= cycles; c++) await cycle(model, c);
   await settle();
-  const testing = (loadNativeAddon() as unknown as { testing: { leakCheck(): boolean | null } }).testing;
+  const testing = loadDevAddon().testing;
   process.stdout.write(`${JSON.stringify({ leaks: testing.leakCheck() })}\n`);
 }
 

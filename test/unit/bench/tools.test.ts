@@ -4,10 +4,12 @@ import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:f
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadDevAddon, useDevAddon } from '../../../bindings/dev.js';
 import { packageRoot } from '../../../bindings/index.js';
 import { loadModel } from '../../../lib/model.js';
-import { native } from '../../../lib/native.js';
 import { VocabMatrix, nativeMatrixOf } from '../../../lib/vocab-matrix.js';
+
+useDevAddon();
 
 const vocab = path.join(packageRoot, 'deps', 'llama.cpp', 'models', 'ggml-vocab-qwen2.gguf');
 const llamaVocab = path.join(packageRoot, 'deps', 'llama.cpp', 'models', 'ggml-vocab-llama-bpe.gguf');
@@ -34,7 +36,7 @@ describe.skipIf(!existsSync(vocab))('bench tools', () => {
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it('writes a loadable model with the real tokenizer, then quantizes it', async () => {
-    const tools = native().tools;
+    const tools = loadDevAddon().tools;
     const f16 = path.join(dir, 'tiny.f16.gguf');
     const w = await tools.writeSyntheticModel(spec(f16));
     // token_embd 151936 x 64 + output_norm 64 + 2 layers x (3 norms... ): 64*151936 + 64 + 2 * (64 + 64*64*2 + 64*32*2 + 64 + 32 + 32 + 64 + 64*128*3)
@@ -72,7 +74,7 @@ describe.skipIf(!existsSync(vocab))('bench tools', () => {
   it('writes llama-architecture models too (no q/k/v biases)', async () => {
     if (!existsSync(llamaVocab)) return;
     const out = path.join(dir, 'tiny-llama.f16.gguf');
-    const w = await native().tools.writeSyntheticModel({ ...spec(out), arch: 'llama', vocabPath: llamaVocab, heads: 8, kvHeads: 4 });
+    const w = await loadDevAddon().tools.writeSyntheticModel({ ...spec(out), arch: 'llama', vocabPath: llamaVocab, heads: 8, kvHeads: 4 });
     expect(w.vocabSize).toBe(128_256);
     expect(w.tensors).toBe(2 + 2 * 9);
     const model = await loadModel(out, { threads: 2, contextSize: 128 });
@@ -82,7 +84,7 @@ describe.skipIf(!existsSync(vocab))('bench tools', () => {
   });
 
   it('checks every argument before llama.cpp sees it', async () => {
-    const tools = native().tools;
+    const tools = loadDevAddon().tools;
     const out = path.join(dir, 'bad.gguf');
     expect(() => tools.writeSyntheticModel({ ...spec(out), arch: 'gpt2' as 'qwen2' })).toThrow(/spec\.arch must be 'qwen2' or 'llama', got 'gpt2'/);
     expect(() => tools.writeSyntheticModel({ ...spec(out), heads: 5 })).toThrow(/spec\.embd \(64\) must be a multiple of spec\.heads \(5\)/);

@@ -1,14 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createMeteorScorer, type MeteorScorer } from '../../../lib/metrics/meteor.js';
 import { emptyPunktParameters } from '../../../lib/metrics/punkt.js';
+import { metricsFixture, nltkData } from '../../helpers/shared.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const shared = path.resolve(repoRoot, '../shared');
-const fixture = path.join(shared, 'fixtures', 'metrics-dev.jsonl');
-const nltkData = path.join(shared, 'nltk_data');
+const fixture = metricsFixture;
 
 interface Row {
   id: string;
@@ -56,8 +52,8 @@ function agreement(scorer: MeteorScorer, rows: readonly Row[]): Agreement {
   return { exact, within002, maxDiff, worst, seconds };
 }
 
-describe.skipIf(!existsSync(fixture) || !existsSync(nltkData))('METEOR vs NLTK 3.10.3 on ../shared/fixtures/metrics-dev.jsonl', () => {
-  it('agrees within 1e-6 on >= 99% of pairs and within 0.02 on all (punkt_tab from ../shared/nltk_data)', async () => {
+describe('METEOR vs NLTK 3.10.3 on test/fixtures/metrics-dev.jsonl', () => {
+  it('agrees within 1e-6 on >= 99% of pairs and within 0.02 on all (punkt_tab from test/fixtures/nltk_data)', async () => {
     const rows = loadRows();
     const t0 = performance.now();
     const scorer = await createMeteorScorer({ alpha: 0.9, beta: 3, gamma: 0.5, env: { NLTK_DATA: nltkData } });

@@ -1,6 +1,3 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadPunktParameters } from '../../../lib/metrics/nltk-data.js';
 import {
@@ -13,9 +10,7 @@ import {
   pySplit,
 } from '../../../lib/metrics/punkt.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const nltkData = path.resolve(repoRoot, '../shared/nltk_data');
-const hasShared = existsSync(path.join(nltkData, 'tokenizers', 'punkt_tab', 'english'));
+import { nltkData } from '../../helpers/shared.js';
 
 describe('Python string helpers', () => {
   it('pySplit splits on Python whitespace, including \\x1c-\\x1f, \\x85 and NBSP but not \\ufeff', () => {
@@ -120,9 +115,10 @@ describe('PunktSentenceTokenizer with the empty model', () => {
   });
 });
 
-describe.skipIf(!hasShared)('PunktSentenceTokenizer with punkt_tab/english (NLTK test_tokenize.py cases)', () => {
-  const loaded = hasShared ? loadPunktParameters({ nltkData, defaultPaths: false }) : undefined;
-  const punkt = new PunktSentenceTokenizer(loaded?.params ?? emptyPunktParameters());
+describe('PunktSentenceTokenizer with punkt_tab/english (NLTK test_tokenize.py cases)', () => {
+  const loaded = loadPunktParameters({ nltkData, defaultPaths: false });
+  if (!loaded) throw new Error(`no punkt_tab/english under ${nltkData}`);
+  const punkt = new PunktSentenceTokenizer(loaded.params);
 
   const cases: Array<[string, string[]]> = [
     ['this is a test. . new sentence.', ['this is a test.', '.', 'new sentence.']],

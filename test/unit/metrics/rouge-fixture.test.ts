@@ -1,13 +1,9 @@
-import { existsSync, readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createRougeScorer, type RougeScore } from '../../../lib/metrics/rouge.js';
+import { metricsFixture } from '../../helpers/shared.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const fixturePath = path.resolve(repoRoot, '../shared/fixtures/metrics-dev.jsonl');
-const hasFixture = existsSync(fixturePath);
-if (!hasFixture) console.warn(`rouge-fixture: skipped, ${fixturePath} is absent`);
+const fixturePath = metricsFixture;
 
 type FixtureRow = { id: string; prediction: string; reference: string } & Record<string, unknown>;
 
@@ -18,7 +14,7 @@ const PARTS: ReadonlyArray<[suffix: string, key: keyof RougeScore]> = [
   ['_r', 'recall'],
 ];
 
-describe.skipIf(!hasFixture)('ROUGE against rouge_score 0.1.2 on shared/fixtures/metrics-dev.jsonl', () => {
+describe('ROUGE against rouge_score 0.1.2 on test/fixtures/metrics-dev.jsonl', () => {
   it('agrees within 1e-9 on every pair and every field, stemmed and not', () => {
     const rows = readFileSync(fixturePath, 'utf8')
       .split('\n')

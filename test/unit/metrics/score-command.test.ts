@@ -1,14 +1,12 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Command } from 'commander';
 import { afterAll, describe, expect, it } from 'vitest';
 import { registerScoreCommand } from '../../../lib/commands/score.js';
 import { rouge } from '../../../lib/metrics/rouge.js';
+import { nltkData } from '../../helpers/shared.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const nltkData = path.resolve(repoRoot, '../shared/nltk_data');
 const dir = mkdtempSync(path.join(tmpdir(), 'score-command-test-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -33,8 +31,7 @@ async function run(args: string[]): Promise<{ stdout: string; stderr: string }> 
     stdout: { write: (s: string) => void (stdout += s) },
     stderr: { write: (s: string) => void (stderr += s), isTTY: false },
   });
-  const extra = existsSync(nltkData) ? ['--nltk-data', nltkData] : [];
-  await program.parseAsync(['score', ...args, ...extra], { from: 'user' });
+  await program.parseAsync(['score', ...args, '--nltk-data', nltkData], { from: 'user' });
   return { stdout, stderr };
 }
 

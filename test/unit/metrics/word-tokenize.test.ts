@@ -1,14 +1,9 @@
-import { existsSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { loadPunktParameters } from '../../../lib/metrics/nltk-data.js';
 import { PunktSentenceTokenizer, emptyPunktParameters } from '../../../lib/metrics/punkt.js';
 import { treebankWordTokenize, wordTokenize } from '../../../lib/metrics/word-tokenize.js';
+import { nltkData } from '../../helpers/shared.js';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-const nltkData = path.resolve(repoRoot, '../shared/nltk_data');
-const hasShared = existsSync(path.join(nltkData, 'tokenizers', 'punkt_tab', 'english'));
 
 describe('treebankWordTokenize (NLTKWordTokenizer.tokenize)', () => {
   it('docstring example: only the final period of the text is split off', () => {
@@ -80,9 +75,10 @@ describe('wordTokenize with the empty Punkt model', () => {
   });
 });
 
-describe.skipIf(!hasShared)('wordTokenize with punkt_tab/english (NLTK docstrings and tests)', () => {
-  const loaded = hasShared ? loadPunktParameters({ nltkData, defaultPaths: false }) : undefined;
-  const punkt = new PunktSentenceTokenizer(loaded?.params ?? emptyPunktParameters());
+describe('wordTokenize with punkt_tab/english (NLTK docstrings and tests)', () => {
+  const loaded = loadPunktParameters({ nltkData, defaultPaths: false });
+  if (!loaded) throw new Error(`no punkt_tab/english under ${nltkData}`);
+  const punkt = new PunktSentenceTokenizer(loaded.params);
 
   it('nltk.tokenize docstring', () => {
     const s = 'Good muffins cost $3.88\nin New York.  Please buy me\ntwo of them.\n\nThanks.';

@@ -2,10 +2,12 @@
 // bias values, guard semantics, zero rows, shuffled and truncated candidate arrays, and
 // the SIMD kernel against the scalar one.
 import { describe, expect, it } from 'vitest';
-import { native } from '../../../lib/native.js';
+import { loadDevAddon, useDevAddon } from '../../../bindings/dev.js';
 import { VocabMatrix } from '../../../lib/vocab-matrix.js';
 import { nativeMatrixOf } from '../../../lib/vocab-matrix.js';
-import { mulberry32 } from '../../../lib/bench/stats.js';
+import { mulberry32 } from '../../../bench/prng.js';
+
+useDevAddon();
 
 
 // 4 tokens x 2 dims: rows already unit length, row 2 all zero.
@@ -24,7 +26,7 @@ function apply(
   how?: { viaClone?: boolean; viaChain?: boolean },
 ) {
   return Array.from(
-    native().testing.applyBias(
+    loadDevAddon().testing.applyBias(
       nativeMatrixOf(m, 'm'),
       new Float32Array(user),
       cfg,
@@ -149,7 +151,7 @@ describe('vocabulary matrix', () => {
 });
 
 describe('SIMD kernel against scalar', () => {
-  const paths = native().systemInfo().simdPaths;
+  const paths = loadDevAddon().systemInfo().simdPaths;
   it('this CPU has a SIMD path (or the scalar fallback is all there is)', () => {
     console.log(`[bias kernel] SIMD paths on this CPU: ${paths.join(', ') || 'none (scalar only)'}`);
   });

@@ -77,6 +77,8 @@ export interface BatchBenchResult {
   promptTokens: number;
   genTokens: number;
   engine: { available: boolean; library: string };
+  /** OMP_WAIT_POLICY of both sides (llama-batched-bench inherits it): \`passive\` keeps a shared, oversubscribed machine's OpenMP barriers from spinning. */
+  ompWaitPolicy: string;
   serial: { library: string; aggregate: BenchStat };
   anchor: { program: string | null; commit: string | null; skipped: string | null };
   rows: BatchRow[];
@@ -287,6 +289,7 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
       promptTokens: o.promptTokens,
       genTokens: o.genTokens,
       engine: { available: engine, library: o.library.label },
+      ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'default',
       serial: { library: o.serialLibrary.label, aggregate: benchStat(serial) },
       anchor: { program: o.anchor.ok ? o.anchor.path : null, commit: o.anchor.ok ? o.anchor.commit : null, skipped: anchorSkipped },
       rows,

@@ -95,6 +95,7 @@ describe('batch goals and tables', () => {
   const result: BatchBenchResult = {
     model: 'qwen2.5-0.5b', shapeOf: 'Qwen2.5-0.5B', quant: 'q4_k_m', file: '/m', threads: 2, promptTokens: 128, genTokens: 64,
     engine: { available: true, library: 'this build' },
+    ompWaitPolicy: 'passive',
     serial: { library: 'this build', aggregate: s(60) },
     anchor: { program: '/a', commit: '80fb11ac73', skipped: null },
     rows: [

@@ -47,7 +47,7 @@ void LoadModelWorker::Execute() {
             std::string why = LlamaLog::threadErrors();
             throw std::runtime_error("failed to load model " + params_.path + (why.empty() ? "" : ": " + why));
         }
-        handle_ = std::make_shared<ModelHandle>(model, params_.path);
+        handle_ = std::make_shared<ModelHandle>(model, params_.path, params_.engine);
     } catch (const std::exception & e) {
         SetError(e.what());
     } catch (...) {

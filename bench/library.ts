@@ -57,7 +57,17 @@ export async function importLibrary(root: string | null): Promise<BenchLibrary> 
   }
   const entry = path.join(path.resolve(root), 'dist', 'index.js');
   if (!existsSync(entry)) throw new Error(`--baseline ${root}: ${entry} is missing (build that checkout first: npm ci)`);
-  const mod = (await import(pathToFileURL(entry).href)) as Partial<Pick<BenchLibrary, 'loadModel'>>;
+  const mod = (await import(pathToFileURL(entry).href)) as Partial<Pick<BenchLibrary, 'loadModel'>> & { systemInfo?: () => unknown };
   if (typeof mod.loadModel !== 'function') throw new Error(`--baseline ${root}: ${entry} exports no loadModel`);
+  // Load that checkout's own addon now (each library caches its addon on first use): the
+  // benchmark points PERSONA_GEN_BINARY at this checkout's dev addon, which every loader honours.
+  const saved = process.env.PERSONA_GEN_BINARY;
+  process.env.PERSONA_GEN_BINARY = path.join(path.resolve(root), 'build', 'Release', 'persona_gen.node');
+  try {
+    mod.systemInfo?.();
+  } finally {
+    if (saved === undefined) delete process.env.PERSONA_GEN_BINARY;
+    else process.env.PERSONA_GEN_BINARY = saved;
+  }
   return { label: `${root} (${commitOf(root)})`, loadModel: mod.loadModel };
 }

@@ -28,7 +28,7 @@
  * `--gen-tokens N`, `--prompt-tokens N`, `--rss-calls N`, `--out FILE`, `--json`; for `batch`,
  * `biasstep` and `evalscale`: `--parallel LIST` (default 1,2,4,8,16), `--batch-gen-tokens N`
  * (default 64), `--baseline DIR` (a checkout built before the engine: today's runner),
- * `--anchor-kvu` (also llama-batched-bench with one unified KV buffer), `--eval-users N`,
+ * `--library DIR` (the engine side from another built checkout instead of this build), `--anchor-kvu` (also llama-batched-bench with one unified KV buffer), `--eval-users N`,
  * `--eval-parallel N`. The default `--only` leaves out `batch`, `biasstep` and `evalscale`
  * (minutes each on 2 cores): ask for them by name.
  * @module
@@ -80,6 +80,7 @@ export interface BenchSettings {
   parallel: number[];
   batchGenTokens: number;
   baseline: string | null;
+  library: string | null;
   anchorUnified: boolean;
   evalUsers: number;
   evalParallel: number | null;
@@ -133,7 +134,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchSettings {
   const flags = new Set(['--quick', '--json', '--anchor-kvu']);
   const known = new Set([
     ...flags, '--only', '--runs', '--threads', '--models', '--quants', '--gen-tokens', '--prompt-tokens', '--rss-calls', '--out',
-    '--parallel', '--batch-gen-tokens', '--baseline', '--eval-users', '--eval-parallel',
+    '--parallel', '--batch-gen-tokens', '--baseline', '--library', '--eval-users', '--eval-parallel',
   ]);
   const takesValue = new Set([...known].filter((k) => !flags.has(k)));
   const values = new Map<string, string>();
@@ -173,6 +174,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchSettings {
     parallel: (values.get('--parallel') ?? (quick ? '1,2' : '1,2,4,8,16')).split(',').map((v) => positiveInt('--parallel', v.trim(), 1)),
     batchGenTokens: positiveInt('--batch-gen-tokens', values.get('--batch-gen-tokens'), quick ? 8 : 64),
     baseline: values.has('--baseline') ? path.resolve(values.get('--baseline')!) : null,
+    library: values.has('--library') ? path.resolve(values.get('--library')!) : null,
     anchorUnified: values.has('--anchor-kvu'),
     evalUsers: positiveInt('--eval-users', values.get('--eval-users'), quick ? 2 : 6),
     evalParallel: values.has('--eval-parallel') ? positiveInt('--eval-parallel', values.get('--eval-parallel'), 1) : null,
@@ -331,7 +333,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
   const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
   if (has('batch')) {
     await attempt('batch', async () => {
-      const library = await importLibrary(null);
+      const library = await importLibrary(s.library);
       const serialLibrary = s.baseline === null ? library : await importLibrary(s.baseline);
       const anchor = findAnchor('llama-batched-bench');
       if (!anchor.ok) log(`note: ${anchor.reason}`);

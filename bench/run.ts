@@ -11,14 +11,26 @@
  * - `compare`: the same model files through node-llama-cpp, plain and with `tokenBias`
  *   (adds those variants to the `decode` runs);
  * - `metrics`: ROUGE and METEOR pairs/s; `embed`: embedder sentences/s for batch 1, 8, 32;
- * - `memory`: peak RSS of a personalized generation and its growth over 100 calls.
+ * - `memory`: peak RSS of a personalized generation and its growth over 100 calls;
+ * - `batch`: the batch engine's aggregate decode tokens/s at `--parallel` 1..16 next to
+ *   llama.cpp's `llama-batched-bench` (`npm run bench:anchors`), the serial reference (today's
+ *   runner from `--baseline DIR`, else this build's generate()), personalized / plain in
+ *   batched mode and the prompt tokens saved by shared prompts;
+ * - `biasstep`: personalized / plain decode on the Qwen2 vocabulary with 2 layers, n_embd 256,
+ *   f16 (the bias's per-step cost), one sequence and batched;
+ * - `evalscale`: `eval` users/hour, today's serial runner vs `eval --parallel`, same data and model.
  *
  * Every figure is the median of `--runs` timed runs (default 5) after a warm-up, the
  * compared variants alternating; ratios are taken pair by pair.
  *
  * Options: `--quick` (a tiny model and small sizes: a smoke run of ~30 s), `--only LIST`,
  * `--runs N`, `--threads N` (default: available parallelism), `--models LIST`, `--quants LIST`,
- * `--gen-tokens N`, `--prompt-tokens N`, `--rss-calls N`, `--out FILE`, `--json`.
+ * `--gen-tokens N`, `--prompt-tokens N`, `--rss-calls N`, `--out FILE`, `--json`; for `batch`,
+ * `biasstep` and `evalscale`: `--parallel LIST` (default 1,2,4,8,16), `--batch-gen-tokens N`
+ * (default 64), `--baseline DIR` (a checkout built before the engine: today's runner),
+ * `--library DIR` (the engine side from another built checkout instead of this build), `--anchor-kvu` (also llama-batched-bench with one unified KV buffer), `--eval-users N`,
+ * `--eval-parallel N`. The default `--only` leaves out `batch`, `biasstep` and `evalscale`
+ * (minutes each on 2 cores): ask for them by name.
  * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -29,17 +41,26 @@ import type { NativeQuantType } from '../bindings/dev.js';
 import { packageRoot } from '../bindings/index.js';
 import { systemInfo } from '../dist/system-info.js';
 import { embedBench, type EmbedBenchResult } from './embed-bench.js';
+import type { Goal } from './goals.js';
 import { generationBench, type GenerationBenchResult } from './generation-bench.js';
 import { bandwidthBench, kernelBench, type BandwidthResult, type KernelResult } from './kernel-bench.js';
 import { memoryBench, type MemoryBenchResult } from './memory-bench.js';
+import { findAnchor } from './anchors.js';
+import { batchGoals, renderBatchSections } from './batch-report.js';
+import { batchBench, type BatchBenchResult } from './batch-bench.js';
+import { biasStepBench, type BiasStepResult } from './bias-step-bench.js';
+import { evalBench, type EvalBenchResult } from './eval-bench.js';
+import { importLibrary } from './library.js';
 import { ROUGE_PYTHON_NOTE } from './metrics-bench.js';
 import { metricsSection, type MetricsSectionResult } from './metrics-section.js';
 import type { ScoreCommandBenchResult } from './score-command-bench.js';
-import { BENCH_MODELS, ensureBenchModel, TINY_QWEN, type BenchModelFile } from './models.js';
+import { BENCH_MODELS, ensureBenchModel, QWEN_VOCAB_SMALL, TINY_QWEN, type BenchModelFile } from './models.js';
 import { renderSection, type Row } from './table.js';
 
 /** Section names of `--only`. */
-export const SECTIONS = ['bandwidth', 'kernel', 'decode', 'compare', 'metrics', 'embed', 'memory'] as const;
+export const SECTIONS = ['bandwidth', 'kernel', 'decode', 'compare', 'metrics', 'embed', 'memory', 'batch', 'biasstep', 'evalscale'] as const;
+/** Sections that run only when `--only` names them. */
+const ON_REQUEST: readonly Section[] = ['batch', 'biasstep', 'evalscale'];
 /** One section. */
 export type Section = (typeof SECTIONS)[number];
 
@@ -56,15 +77,16 @@ export interface BenchSettings {
   rssCalls: number;
   out: string;
   json: boolean;
+  parallel: number[];
+  batchGenTokens: number;
+  baseline: string | null;
+  library: string | null;
+  anchorUnified: boolean;
+  evalUsers: number;
+  evalParallel: number | null;
 }
 
-/** A goal of the benchmark issue and whether this run met it. */
-export interface Goal {
-  name: string;
-  target: string;
-  value: number | null;
-  met: boolean | null;
-}
+export type { Goal } from './goals.js';
 
 /** The whole report (written as JSON). */
 export interface BenchReport {
@@ -89,6 +111,9 @@ export interface BenchReport {
   metrics: MetricsSectionResult | null;
   embed: EmbedBenchResult | null;
   memory: MemoryBenchResult | null;
+  batch: BatchBenchResult[];
+  biasStep: BiasStepResult | null;
+  evalScale: EvalBenchResult | null;
   goals: Goal[];
   /** Sections that threw: the run goes on with the others, then exits non-zero. */
   failures: { section: Section; error: string }[];
@@ -106,8 +131,12 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
 
 /** Parses the command line (see the module comment). */
 export function parseBenchArgs(argv: readonly string[]): BenchSettings {
-  const known = new Set(['--quick', '--json', '--only', '--runs', '--threads', '--models', '--quants', '--gen-tokens', '--prompt-tokens', '--rss-calls', '--out']);
-  const takesValue = new Set([...known].filter((k) => k !== '--quick' && k !== '--json'));
+  const flags = new Set(['--quick', '--json', '--anchor-kvu']);
+  const known = new Set([
+    ...flags, '--only', '--runs', '--threads', '--models', '--quants', '--gen-tokens', '--prompt-tokens', '--rss-calls', '--out',
+    '--parallel', '--batch-gen-tokens', '--baseline', '--library', '--eval-users', '--eval-parallel',
+  ]);
+  const takesValue = new Set([...known].filter((k) => !flags.has(k)));
   const values = new Map<string, string>();
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i]!;
@@ -120,7 +149,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchSettings {
     } else values.set(a, '');
   }
   const quick = values.has('--quick');
-  const sections = (values.get('--only')?.split(',') ?? [...SECTIONS]).map((s) => s.trim());
+  const sections = (values.get('--only')?.split(',') ?? SECTIONS.filter((x) => !ON_REQUEST.includes(x))).map((s) => s.trim());
   for (const s of sections) {
     if (!(SECTIONS as readonly string[]).includes(s)) throw new Error(`--only: unknown section "${s}" (known: ${SECTIONS.join(', ')})`);
   }
@@ -142,6 +171,13 @@ export function parseBenchArgs(argv: readonly string[]): BenchSettings {
     rssCalls: positiveInt('--rss-calls', values.get('--rss-calls'), quick ? 5 : 100),
     out: path.resolve(values.get('--out') ?? path.join(packageRoot, 'bench', 'results.json')),
     json: values.has('--json'),
+    parallel: (values.get('--parallel') ?? (quick ? '1,2' : '1,2,4,8,16')).split(',').map((v) => positiveInt('--parallel', v.trim(), 1)),
+    batchGenTokens: positiveInt('--batch-gen-tokens', values.get('--batch-gen-tokens'), quick ? 8 : 64),
+    baseline: values.has('--baseline') ? path.resolve(values.get('--baseline')!) : null,
+    library: values.has('--library') ? path.resolve(values.get('--library')!) : null,
+    anchorUnified: values.has('--anchor-kvu'),
+    evalUsers: positiveInt('--eval-users', values.get('--eval-users'), quick ? 2 : 6),
+    evalParallel: values.has('--eval-parallel') ? positiveInt('--eval-parallel', values.get('--eval-parallel'), 1) : null,
   };
 }
 
@@ -174,6 +210,9 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
     metrics: null,
     embed: null,
     memory: null,
+    batch: [],
+    biasStep: null,
+    evalScale: null,
     goals: [],
     failures: [],
     durationSec: 0,
@@ -194,7 +233,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
 
   // Models first (building them is slow and must not overlap any measurement).
   const files: BenchModelFile[] = [];
-  if (has('decode') || has('compare') || has('memory')) {
+  if (has('decode') || has('compare') || has('memory') || has('batch') || has('evalscale')) {
     for (const name of s.models) {
       for (const q of s.quants) {
         const f = await ensureBenchModel(BENCH_MODELS[name]!, q, { threads: s.threads, keepFor: s.quants, log });
@@ -291,6 +330,49 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
     }
   }
 
+  const load = (): string => loadavg().map((x) => x.toFixed(2)).join(' ');
+  if (has('batch')) {
+    await attempt('batch', async () => {
+      const library = await importLibrary(s.library);
+      const serialLibrary = s.baseline === null ? library : await importLibrary(s.baseline);
+      const anchor = findAnchor('llama-batched-bench');
+      if (!anchor.ok) log(`note: ${anchor.reason}`);
+      for (const f of files) {
+        log(`batch: ${f.spec.name} ${f.quant} (load ${load()})...`);
+        report.batch.push(
+          await batchBench(f, {
+            threads: s.threads, runs: s.runs, promptTokens: s.promptTokens, genTokens: s.batchGenTokens, parallel: s.parallel,
+            library, serialLibrary, anchor, anchorUnified: s.anchorUnified, batchParallel: Math.min(8, Math.max(...s.parallel)),
+            matrixDims: 384, beta: 2, guardTopK: 20, sharedUsers: s.quick ? 1 : 4, sharedSystems: s.quick ? 2 : 4,
+            timeoutMs: 15 * 60_000, log,
+          }),
+        );
+      }
+    });
+  }
+  if (has('biasstep')) {
+    await attempt('biasstep', async () => {
+      const spec = s.quick ? TINY_QWEN : QWEN_VOCAB_SMALL;
+      const f = await ensureBenchModel(spec, 'f16', { threads: s.threads, log });
+      log(`bias per step: ${f.spec.name} f16 (load ${load()})...`);
+      report.biasStep = await biasStepBench(f, {
+        threads: s.threads, runs: s.runs, promptTokens: s.promptTokens, genTokens: s.quick ? 8 : 128, batchParallel: s.quick ? 2 : 8,
+        matrixDims: 384, beta: 2, guardTopK: 20, log,
+      });
+    });
+  }
+  const evalModel = files.find((x) => x.spec.name === 'qwen2.5-0.5b' && x.quant === 'q4_k_m') ?? files[0];
+  if (has('evalscale') && evalModel) {
+    await attempt('evalscale', async () => {
+      log(`eval users/hour: ${evalModel.spec.name} ${evalModel.quant} (load ${load()})...`);
+      report.evalScale = await evalBench({
+        model: evalModel.path, modelLabel: `${evalModel.spec.name} ${evalModel.quant}`, users: s.evalUsers, betas: [0.5, 1, 2],
+        maxTokens: s.batchGenTokens, threads: s.threads, runs: s.runs, baselineRoot: s.baseline, parallel: s.evalParallel,
+        timeoutMs: 20 * 60_000, log,
+      });
+    });
+  }
+
   for (const g of report.generation) {
     const v = g.personalizedOverPlain.decodeTps.median;
     report.goals.push({ name: `${g.model} ${g.quant}: personalized / plain decode`, target: '>= 0.98', value: v, met: v >= 0.98 });
@@ -301,6 +383,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
       report.goals.push({ name: `${g.model} ${g.quant}: persona-gen personalized / node-llama-cpp tokenBias decode`, target: '> 1.0 (well above)', value: b, met: b > 1.0 });
     }
   }
+  report.goals.push(...batchGoals(report.batch, report.biasStep, report.evalScale));
   if (report.metrics && !report.metrics.skipped && report.metrics.meteorOverPython !== null) {
     const m = report.metrics.meteorOverPython;
     report.goals.push({ name: `METEOR pairs/s: ours / NLTK ${report.metrics.pythonReference.skipped ? '' : report.metrics.pythonReference.nltk}`, target: '>= 10', value: m, met: m >= 10 });
@@ -436,6 +519,7 @@ export function renderReport(r: BenchReport): string {
       ]),
     );
   }
+  parts.push(...renderBatchSections(r.batch, r.biasStep, r.evalScale));
   if (r.goals.length > 0) {
     parts.push(
       renderSection(

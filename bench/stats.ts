@@ -38,16 +38,19 @@ export type AlternatedRuns<F extends string> = Record<string, Record<F, number[]
  * variant runs once; the order rotates by one each round (A B C, B C A, C A B, ...).
  * `settle`, when given, runs before every run (warm-up included) and is not timed: for
  * example a full GC and a pause, so that one variant's garbage is not collected during the next.
+ * `warmUp: false` skips the warm-up round (for variants that warm up themselves, such as a
+ * program started afresh for each run).
  */
 export async function alternate<F extends string>(
   variants: readonly Variant<F>[],
   runs: number,
   onRun?: (variant: string, round: number, figures: Record<F, number>) => void,
   settle?: () => Promise<void>,
+  warmUp = true,
 ): Promise<AlternatedRuns<F>> {
   if (variants.length === 0) throw new RangeError('alternate() needs at least one variant');
   if (!Number.isInteger(runs) || runs < 1) throw new RangeError(`runs must be a positive integer, got ${runs}`);
-  for (const v of variants) {
+  for (const v of warmUp ? variants : []) {
     await settle?.();
     await v.run();
   }

@@ -10,6 +10,7 @@
 #include "LoadModelWorker.h"
 #include "NapiArgs.h"
 #include "TokenEmbeddingWorker.h"
+#include "VectorMath.h"
 
 namespace persona {
 
@@ -38,10 +39,7 @@ Napi::Value AddonModel::Load(const Napi::CallbackInfo & info) {
     Napi::Object opts = optionsArg(info, 1);
     params.gpu_layers = intOption(opts, "gpuLayers", 0, -1, 100000);
     params.use_mmap = boolOption(opts, "useMmap", true);
-    auto * worker = new LoadModelWorker(env, params);
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    return (new LoadModelWorker(env, params))->start();
 }
 
 Napi::Object AddonModel::NewInstance(Napi::Env env, std::shared_ptr<ModelHandle> handle) {
@@ -229,10 +227,7 @@ Napi::Value AddonModel::ApplyChatTemplate(const Napi::CallbackInfo & info) {
 
 Napi::Value AddonModel::TokenEmbeddingRows(const Napi::CallbackInfo & info) {
     const auto & h = handle(info.Env());
-    auto * worker = new TokenEmbeddingWorker(info.Env(), h->path());
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    return (new TokenEmbeddingWorker(info.Env(), h->path()))->start();
 }
 
 // generate(tokens: Int32Array, options, onText?: (text) => void) => { promise, abort }
@@ -298,12 +293,7 @@ Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
         p.bias.guard_min_p = static_cast<float>(numberOption(po, "guardMinP", 0.0, 0.0, 1.0));
         // The user vector is L2-normalized; a zero vector stays zero (no bias).
         std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
-        double norm = 0.0;
-        for (float x : u) norm += static_cast<double>(x) * x;
-        if (norm > 0.0) {
-            const float inv = static_cast<float>(1.0 / std::sqrt(norm));
-            for (auto & x : u) x *= inv;
-        }
+        l2Normalize(u.data(), u.size());
         p.matrix = matrix;  // the dot products are computed (or found cached) on the worker thread
         p.user = std::move(u);
         p.personalize = true;

@@ -10,7 +10,7 @@
 
 #include "Handles.h"
 #include "LlamaLog.h"
-#include "LoadModelWorker.h"
+#include "GgufPrecheck.h"
 #include "gguf.h"
 
 namespace persona {
@@ -30,12 +30,7 @@ const FtypeName kFtypes[] = {
 // The input must be a GGUF file whose metadata names an architecture: llama.cpp's loader
 // then reports problems as errors rather than asserting.
 void checkQuantizeInput(const std::string & path) {
-    checkGgufFile(path);
-    gguf_init_params gp{};
-    gp.no_alloc = true;
-    gp.ctx = nullptr;
-    std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_from_file(path.c_str(), gp));
-    if (!g) throw std::runtime_error("cannot read the GGUF metadata of " + path);
+    const GgufPtr g = openGgufMetadata(path).gguf;
     const int64_t arch = gguf_find_key(g.get(), "general.architecture");
     if (arch < 0 || gguf_get_kv_type(g.get(), arch) != GGUF_TYPE_STRING) {
         throw std::runtime_error(path + " has no general.architecture: not a model GGUF");
@@ -71,49 +66,38 @@ std::string QuantizeWorker::ftypeNames() {
 }
 
 QuantizeWorker::QuantizeWorker(Napi::Env env, QuantizeParams params)
-    : Napi::AsyncWorker(env, "persona-gen:quantize"),
-      params_(std::move(params)),
-      deferred_(Napi::Promise::Deferred::New(env)) {}
+    : PromiseWorker(env, "persona-gen:quantize", "quantizing " + params.input), params_(std::move(params)) {}
 
-void QuantizeWorker::Execute() {
-    try {
-        checkQuantizeInput(params_.input);
-        checkOutputDir(params_.output);
-        const std::string tmp = params_.output + ".tmp";
-        LlamaLog::clearThreadErrors();
-        llama_model_quantize_params qp = llama_model_quantize_default_params();
-        qp.nthread = params_.threads;
-        qp.ftype = params_.ftype;
-        const auto t0 = std::chrono::steady_clock::now();
-        const uint32_t rc = llama_model_quantize(params_.input.c_str(), tmp.c_str(), &qp);
-        ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        if (rc != 0) {
-            std::remove(tmp.c_str());
-            const std::string why = LlamaLog::threadErrors();
-            throw std::runtime_error("llama_model_quantize failed on " + params_.input + (why.empty() ? "" : ": " + why));
-        }
-        if (std::rename(tmp.c_str(), params_.output.c_str()) != 0) {
-            std::remove(tmp.c_str());
-            throw std::runtime_error("cannot rename " + tmp + " to " + params_.output + ": " + std::strerror(errno));
-        }
-        struct stat st {};
-        if (stat(params_.output.c_str(), &st) == 0) bytes_ = static_cast<double>(st.st_size);
-    } catch (const std::exception & e) {
-        SetError(e.what());
-    } catch (...) {
-        SetError("unknown native error while quantizing " + params_.input);
+void QuantizeWorker::work() {
+    checkQuantizeInput(params_.input);
+    checkOutputDir(params_.output);
+    const std::string tmp = params_.output + ".tmp";
+    LlamaLog::clearThreadErrors();
+    llama_model_quantize_params qp = llama_model_quantize_default_params();
+    qp.nthread = params_.threads;
+    qp.ftype = params_.ftype;
+    const auto t0 = std::chrono::steady_clock::now();
+    const uint32_t rc = llama_model_quantize(params_.input.c_str(), tmp.c_str(), &qp);
+    ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (rc != 0) {
+        std::remove(tmp.c_str());
+        const std::string why = LlamaLog::threadErrors();
+        throw std::runtime_error("llama_model_quantize failed on " + params_.input + (why.empty() ? "" : ": " + why));
     }
+    if (std::rename(tmp.c_str(), params_.output.c_str()) != 0) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error("cannot rename " + tmp + " to " + params_.output + ": " + std::strerror(errno));
+    }
+    struct stat st {};
+    if (stat(params_.output.c_str(), &st) == 0) bytes_ = static_cast<double>(st.st_size);
 }
 
-void QuantizeWorker::OnOK() {
-    Napi::Env env = Env();
+Napi::Value QuantizeWorker::result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("path", params_.output);
     out.Set("bytes", bytes_);
     out.Set("ms", ms_);
-    deferred_.Resolve(out);
+    return out;
 }
-
-void QuantizeWorker::OnError(const Napi::Error & error) { deferred_.Reject(error.Value()); }
 
 }  // namespace persona

@@ -7,6 +7,7 @@
 #include "BiasSampler.h"
 #include "LeakCheck.h"
 #include "NapiArgs.h"
+#include "VectorMath.h"
 
 namespace persona {
 
@@ -30,11 +31,7 @@ Napi::Value TestHooks::ApplyBias(const Napi::CallbackInfo & info) {
     Napi::Object how = optionsArg(info, 5);
 
     std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
-    double norm = 0.0;
-    for (float x : u) norm += static_cast<double>(x) * x;
-    if (norm > 0.0) {
-        for (auto & x : u) x = static_cast<float>(x / std::sqrt(norm));
-    }
+    l2Normalize(u.data(), u.size());
     BiasSamplerConfig c;
     c.dots = matrix->dotsFor(u.data());
     c.beta = static_cast<float>(numberOption(cfg, "beta", 0.0, -1e6, 1e6));

@@ -28,9 +28,6 @@ export interface NativePersonalization {
 }
 
 export interface NativeGenerateOptions {
-  contextSize?: number;
-  batchSize?: number;
-  threads?: number;
   maxTokens?: number;
   temperature?: number;
   topK?: number;
@@ -50,6 +47,8 @@ export interface NativeGenerateResult {
   tokens: Int32Array;
   stopReason: NativeStopReason;
   promptTokens: number;
+  /** Prompt tokens whose KV cells were copied from another sequence instead of decoded. */
+  promptTokensReused: number;
   promptMs: number;
   decodeMs: number;
 }
@@ -79,12 +78,49 @@ export interface NativeModel {
   tokenAttributes(): Uint32Array;
   applyChatTemplate(messages: NativeChatMessage[], addAssistant: boolean, template?: string): string | null;
   tokenEmbeddingRows(): Promise<NativeEmbeddingRows>;
+  /** Queues a generation on the model's batch engine. */
   generate(prompt: Int32Array, options: NativeGenerateOptions, onText?: (text: string) => void): NativeGeneration;
+  engineStats(): NativeEngineStats;
   dispose(): void;
 }
 
+/** What a model's batch engine did so far (counters since load). */
+export interface NativeEngineStats {
+  /** Sequence slots (loadModel's parallel). */
+  parallel: number;
+  /** KV cells of the engine's context (contextSize x parallel, padded); 0 before the first generation. */
+  contextCells: number;
+  /** Sequences holding a slot now. */
+  active: number;
+  /** Requests waiting for a slot now. */
+  waiting: number;
+  /** llama_decode calls that succeeded. */
+  steps: number;
+  /** Tokens decoded (prompt and generated). */
+  tokensDecoded: number;
+  /** Prompt tokens decoded. */
+  promptTokensDecoded: number;
+  /** Prompt tokens copied from another sequence's KV cells instead of decoded. */
+  promptTokensReused: number;
+  /** Most sequences in one llama_decode. */
+  maxBatchSequences: number;
+}
+
+/** Settings of a model's batch engine, fixed at load. */
+export interface NativeEngineOptions {
+  /** KV cells each sequence may use (prompt + generated tokens). */
+  contextSize?: number;
+  /** Most tokens per llama_decode. */
+  batchSize?: number;
+  threads?: number;
+  /** Sequence slots: most sequences decoded at once (1-256, at most batchSize). */
+  parallel?: number;
+  /** Copy the KV cells of prompt prefixes that a running sequence holds instead of decoding them (default true). */
+  sharePrompts?: boolean;
+}
+
 export interface NativeModelConstructor {
-  load(path: string, options: { gpuLayers?: number; useMmap?: boolean }): Promise<NativeModel>;
+  load(path: string, options: { gpuLayers?: number; useMmap?: boolean } & NativeEngineOptions): Promise<NativeModel>;
 }
 
 export type NativeKernelImpl = 'auto' | 'scalar' | 'simd' | 'avx2' | 'avx512' | 'neon';

@@ -76,15 +76,21 @@ export interface GenerationResult {
   stopReason: StopReason;
   /** Number of prompt tokens. */
   promptTokens: number;
+  /**
+   * Prompt tokens whose KV cells were copied from another running sequence that had the same
+   * prompt prefix (the batch engine's shared prompts) instead of being decoded; 0 when none.
+   */
+  promptTokensReused: number;
   /** Speed figures. */
   timings: GenerationTimings;
 }
 
-/** Loader-level settings that every generation of a model uses. @internal */
+/** Loader-level settings of a model's batch engine, which every generation uses. @internal */
 export interface ContextSettings {
   contextSize: number;
   batchSize: number;
   threads: number;
+  parallel: number;
 }
 
 const MAX_SEED = 0xfffffffe;
@@ -92,15 +98,11 @@ const MAX_SEED = 0xfffffffe;
 /** Validates user options and builds the native call's options. @internal */
 export function toNativeOptions(
   options: GenerateOptions,
-  settings: ContextSettings,
+  settings: Pick<ContextSettings, 'contextSize'>,
   vocabSize: number,
 ): NativeGenerateOptions {
   expectType(options !== null && typeof options === 'object', 'options must be an object');
-  const out: NativeGenerateOptions = {
-    contextSize: settings.contextSize,
-    batchSize: settings.batchSize,
-    threads: settings.threads,
-  };
+  const out: NativeGenerateOptions = {};
   out.maxTokens = checkNumber(options.maxTokens, 'options.maxTokens', 1, settings.contextSize, true);
   out.temperature = checkNumber(options.temperature, 'options.temperature', 0, 100);
   out.topK = checkNumber(options.topK, 'options.topK', 0, vocabSize, true);
@@ -157,6 +159,7 @@ export function toResult(r: NativeGenerateResult): GenerationResult {
     tokens: r.tokens,
     stopReason: r.stopReason,
     promptTokens: r.promptTokens,
+    promptTokensReused: r.promptTokensReused,
     timings: {
       promptMs: r.promptMs,
       decodeMs: r.decodeMs,

@@ -3,7 +3,8 @@
  * @module
  */
 export { loadModel, defaultThreads, Model } from './model.js';
-export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, EmbeddingRows, ModelInfo } from './model.js';
+export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, EmbeddingRows, ModelInfo, EngineStats } from './model.js';
+export type { BatchRequest, GenerateManyOptions } from './generate-many.js';
 export { VocabMatrix } from './vocab-matrix.js';
 export type { VocabMatrixOptions, VocabMatrixDtype } from './vocab-matrix.js';
 export type {

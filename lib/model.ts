@@ -4,7 +4,7 @@
  * @module
  */
 import { availableParallelism } from 'node:os';
-import type { NativeModel, NativeModelInfo } from '../bindings/index.js';
+import type { NativeEngineStats, NativeModel, NativeModelInfo } from '../bindings/index.js';
 import { DisposedError, checkNumber, expectType } from './errors.js';
 import {
   type ContextSettings,
@@ -15,17 +15,29 @@ import {
 } from './generation-options.js';
 import type { TokenKind } from './embed/vocab-source.js';
 import { vocabHash } from './embed/vocab-space.js';
+import { type BatchRequest, type GenerateManyOptions, runMany } from './generate-many.js';
 import { native } from './native.js';
 import { VocabMatrix, type VocabMatrixOptions } from './vocab-matrix.js';
 
 /** Options of {@link loadModel}. */
 export interface LoadModelOptions {
-  /** Context size (prompt + generated tokens) of each generation. Default 2048. */
+  /** Context size (prompt + generated tokens) of each generation: KV cells per sequence. Default 2048. */
   contextSize?: number;
-  /** CPU threads per generation. Default: the machine's available parallelism. */
+  /** CPU threads of the model's batch engine (all its sequences together). Default: the machine's available parallelism. */
   threads?: number;
-  /** Prompt tokens decoded per batch. Default 512 (at most contextSize). */
+  /** Most tokens per decode step (generated tokens of all sequences plus prompt chunks). Default 512 (at most contextSize). */
   batchSize?: number;
+  /**
+   * Sequence slots of the model's batch engine: the most generations decoded together in one
+   * step (1-256, at most batchSize). More calls than that wait for a slot. The engine's context
+   * holds contextSize x parallel KV cells and one logits row per slot. Default 4.
+   */
+  parallel?: number;
+  /**
+   * Requests whose prompt starts with tokens a running sequence already holds copy those KV
+   * cells instead of decoding them again (default true; false is for measuring what it saves).
+   */
+  sharePrompts?: boolean;
   /** Layers to offload to a GPU (needs a GPU build; -1 = all). Default 0. */
   gpuLayers?: number;
   /** Memory-map the file (default true). */
@@ -62,6 +74,13 @@ export interface EmbeddingRows {
 /** Static facts about a loaded model. */
 export type ModelInfo = NativeModelInfo;
 
+/** Sequence slots of a model's batch engine when loadModel is not told. */
+const DEFAULT_PARALLEL = 4;
+
+/** What a model's batch engine did so far: see {@link Model.engineStats}. */
+export type EngineStats = NativeEngineStats;
+
+
 const ATTR_UNKNOWN = 1 << 0;
 const ATTR_UNUSED = 1 << 1;
 const ATTR_CONTROL = 1 << 3;
@@ -78,10 +97,20 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const contextSize = checkNumber(options.contextSize, 'options.contextSize', 16, 1 << 20, true) ?? 2048;
   const threads = checkNumber(options.threads, 'options.threads', 1, 1024, true) ?? defaultThreads();
   const batchSize = checkNumber(options.batchSize, 'options.batchSize', 1, contextSize, true) ?? Math.min(512, contextSize);
+  const parallel = checkNumber(options.parallel, 'options.parallel', 1, Math.min(256, batchSize), true) ?? Math.min(DEFAULT_PARALLEL, batchSize);
   const gpuLayers = checkNumber(options.gpuLayers, 'options.gpuLayers', -1, 100_000, true) ?? 0;
+  if (options.sharePrompts !== undefined) expectType(typeof options.sharePrompts === 'boolean', 'options.sharePrompts must be a boolean');
   if (options.useMmap !== undefined) expectType(typeof options.useMmap === 'boolean', 'options.useMmap must be a boolean');
-  const handle = await native().AddonModel.load(path, { gpuLayers, useMmap: options.useMmap ?? true });
-  return new Model(handle, path, { contextSize, threads, batchSize });
+  const handle = await native().AddonModel.load(path, {
+    gpuLayers,
+    useMmap: options.useMmap ?? true,
+    contextSize,
+    batchSize,
+    threads,
+    parallel,
+    sharePrompts: options.sharePrompts ?? true,
+  });
+  return new Model(handle, path, { contextSize, threads, batchSize, parallel });
 }
 
 /** The default thread count: the machine's available parallelism. */
@@ -90,9 +119,10 @@ export function defaultThreads(): number {
 }
 
 /**
- * A loaded model. Each generation gets its own llama.cpp context, so several may run at
- * once. Call {@link dispose} (or use `using`) to free the weights; a generation still
- * running then rejects with a clear error.
+ * A loaded model. Its generations run in one batch engine (one llama.cpp context of
+ * `parallel` sequences, decoded together step by step), so several may run at once and
+ * concurrent calls share the CPU instead of competing for it. Call {@link dispose} (or use
+ * `using`) to free the weights; a generation still running then rejects with a clear error.
  */
 export class Model implements Disposable {
   /** The file it was loaded from. */
@@ -103,8 +133,10 @@ export class Model implements Disposable {
   readonly contextSize: number;
   /** CPU threads of each generation. */
   readonly threads: number;
-  /** Prompt batch size. */
+  /** Most tokens per decode step. */
   readonly batchSize: number;
+  /** Sequence slots of the batch engine (most generations decoded at once). */
+  readonly parallel: number;
 
   #handle: NativeModel | undefined;
   #pieces: string[] | undefined;
@@ -118,6 +150,7 @@ export class Model implements Disposable {
     this.contextSize = settings.contextSize;
     this.threads = settings.threads;
     this.batchSize = settings.batchSize;
+    this.parallel = settings.parallel;
   }
 
   /** Number of tokens in the vocabulary (V). */
@@ -206,30 +239,59 @@ export class Model implements Disposable {
   }
 
   /**
-   * Generates text. The whole token loop runs in C++ on a worker thread. The prompt is
-   * tokenized with the model's BOS token and special-token parsing; with `chat: true` it is
-   * first wrapped in the model's chat template.
+   * Generates text. The token loop runs in C++ in the model's batch engine, beside any other
+   * generation of this model. The prompt is tokenized with the model's BOS token and
+   * special-token parsing; with `chat: true` it is first wrapped in the model's chat template.
    */
   async generate(prompt: string | Int32Array, options: GenerateOptions = {}): Promise<GenerationResult> {
-    return this.#run(prompt, options, undefined);
+    return this.#run(prompt, options, undefined, undefined);
+  }
+
+  /**
+   * Generates for many requests (each with its own prompt, personalization, seed, stop strings,
+   * ...) through the batch engine, at most `options.parallel` at once. Requests whose prompts
+   * share a token prefix decode it once. Resolves with the results in request order; if any
+   * request failed it rejects, only after all settled, with an AggregateError whose `errors`
+   * are indexed like the requests (undefined where the request succeeded). A callback that
+   * throws makes its request count as failed.
+   */
+  async generateMany(requests: readonly BatchRequest[], options: GenerateManyOptions = {}): Promise<GenerationResult[]> {
+    this.#native();
+    return runMany(requests, options, this.parallel, (request, signal, onText) => {
+      const { prompt, ...rest } = request;
+      return this.#run(prompt, { ...rest, signal }, onText, undefined);
+    });
+  }
+
+  /** What this model's batch engine did so far: steps, tokens, prompt tokens reused, its context's KV cells. */
+  engineStats(): EngineStats {
+    return this.#native().engineStats();
   }
 
   /**
    * Streams generated text as it is produced (whole UTF-8 characters; text that could be
    * the start of a stop string is held back until it is known not to be). The iterable's
-   * `result` resolves to the full {@link GenerationResult}.
+   * `result` resolves to the full {@link GenerationResult}. Leaving a `for await` loop early
+   * (break, return, throw) aborts the generation: `result` then resolves with what was
+   * generated so far and stopReason 'abort'.
    */
   stream(prompt: string | Int32Array, options: GenerateOptions = {}): AsyncIterable<string> & { result: Promise<GenerationResult> } {
     const queue: string[] = [];
     let wake: (() => void) | undefined;
     let finished = false;
     let emitted = '';
-    const result = this.#run(prompt, options, (text) => {
-      if (finished) return;
-      emitted += text;
-      queue.push(text);
-      wake?.();
-    });
+    const stop = new AbortController();
+    const result = this.#run(
+      prompt,
+      options,
+      (text) => {
+        if (finished) return;
+        emitted += text;
+        queue.push(text);
+        wake?.();
+      },
+      stop.signal,
+    );
     const settled = result.then(
       (r) => {
         finished = true;
@@ -246,20 +308,25 @@ export class Model implements Disposable {
     );
     settled.catch(() => undefined);
     const iterator = async function* (): AsyncGenerator<string> {
-      for (;;) {
-        if (queue.length > 0) {
-          yield queue.shift()!;
-          continue;
+      try {
+        for (;;) {
+          if (queue.length > 0) {
+            yield queue.shift()!;
+            continue;
+          }
+          if (finished) {
+            await settled;
+            if (queue.length === 0) return;
+            continue;
+          }
+          await new Promise<void>((resolve) => {
+            wake = resolve;
+          });
+          wake = undefined;
         }
-        if (finished) {
-          await settled;
-          if (queue.length === 0) return;
-          continue;
-        }
-        await new Promise<void>((resolve) => {
-          wake = resolve;
-        });
-        wake = undefined;
+      } finally {
+        // The consumer left the loop early: nobody reads the rest, so stop generating it.
+        if (!finished) stop.abort();
       }
     };
     return { [Symbol.asyncIterator]: iterator, result: settled };
@@ -306,10 +373,12 @@ export class Model implements Disposable {
     return tokens;
   }
 
+  /** One generation through the batch engine; `halt` aborts it quietly (stopReason 'abort', no rejection). */
   async #run(
     prompt: string | Int32Array,
     options: GenerateOptions,
     onText: ((text: string) => void) | undefined,
+    halt: AbortSignal | undefined,
   ): Promise<GenerationResult> {
     const handle = this.#native();
     expectType(options !== null && typeof options === 'object', 'options must be an object');
@@ -321,6 +390,7 @@ export class Model implements Disposable {
     const generation = handle.generate(tokens, nativeOptions, onText);
     const onAbort = () => generation.abort();
     signal?.addEventListener('abort', onAbort, { once: true });
+    halt?.addEventListener('abort', onAbort, { once: true });
     try {
       const r = await generation.promise;
       if (r.stopReason === 'abort' && signal?.aborted && !options.stopOnAbortSignal) {
@@ -329,6 +399,7 @@ export class Model implements Disposable {
       return toResult(r);
     } finally {
       signal?.removeEventListener('abort', onAbort);
+      halt?.removeEventListener('abort', onAbort);
     }
   }
 }

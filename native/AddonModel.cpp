@@ -6,13 +6,20 @@
 
 #include "AddonState.h"
 #include "AddonVocabMatrix.h"
-#include "GenerateWorker.h"
+#include "EngineRunWorker.h"
+#include "GenerationChannel.h"
 #include "LoadModelWorker.h"
 #include "NapiArgs.h"
 #include "TokenEmbeddingWorker.h"
 #include "VectorMath.h"
 
 namespace persona {
+namespace {
+
+constexpr int32_t kMaxParallel = 256;           // llama.cpp's LLAMA_MAX_SEQ
+constexpr uint64_t kMaxContextCells = 1u << 22;  // KV cells of one engine context, all sequences
+
+}  // namespace
 
 Napi::Function AddonModel::Init(Napi::Env env) {
     return DefineClass(env, "AddonModel",
@@ -25,6 +32,7 @@ Napi::Function AddonModel::Init(Napi::Env env) {
                            InstanceMethod<&AddonModel::ApplyChatTemplate>("applyChatTemplate"),
                            InstanceMethod<&AddonModel::TokenEmbeddingRows>("tokenEmbeddingRows"),
                            InstanceMethod<&AddonModel::Generate>("generate"),
+                           InstanceMethod<&AddonModel::EngineStatsJs>("engineStats"),
                            InstanceMethod<&AddonModel::Dispose>("dispose"),
                            StaticMethod<&AddonModel::Load>("load"),
                        });
@@ -39,6 +47,23 @@ Napi::Value AddonModel::Load(const Napi::CallbackInfo & info) {
     Napi::Object opts = optionsArg(info, 1);
     params.gpu_layers = intOption(opts, "gpuLayers", 0, -1, 100000);
     params.use_mmap = boolOption(opts, "useMmap", true);
+    // The batch engine: parallel sequences of contextSize cells each, in one context.
+    EngineSettings & e = params.engine;
+    e.n_ctx_seq = static_cast<uint32_t>(intOption(opts, "contextSize", 2048, 16, 1 << 20));
+    e.n_batch = static_cast<uint32_t>(intOption(opts, "batchSize", 512, 1, static_cast<int32_t>(e.n_ctx_seq)));
+    const int32_t hw = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
+    e.n_threads = intOption(opts, "threads", hw, 1, 1024);
+    e.n_parallel = static_cast<uint32_t>(intOption(opts, "parallel", 1, 1, kMaxParallel));
+    e.share_prompts = boolOption(opts, "sharePrompts", true);
+    if (e.n_parallel > e.n_batch) {
+        throwRange(env, "options.parallel (" + std::to_string(e.n_parallel) + ") must not exceed options.batchSize (" +
+                            std::to_string(e.n_batch) + "): every running sequence needs a token in each batch");
+    }
+    if (static_cast<uint64_t>(e.n_ctx_seq) * e.n_parallel > kMaxContextCells) {
+        throwRange(env, "options.contextSize x options.parallel (" +
+                            std::to_string(static_cast<uint64_t>(e.n_ctx_seq) * e.n_parallel) + " KV cells) must not exceed " +
+                            std::to_string(kMaxContextCells));
+    }
     return (new LoadModelWorker(env, params))->start();
 }
 
@@ -230,32 +255,49 @@ Napi::Value AddonModel::TokenEmbeddingRows(const Napi::CallbackInfo & info) {
     return (new TokenEmbeddingWorker(info.Env(), h->path()))->start();
 }
 
-// generate(tokens: Int32Array, options, onText?: (text) => void) => { promise, abort }
-Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
-    Napi::Env env = info.Env();
-    const auto & h = handle(env);
-    const int32_t n_vocab = llama_vocab_n_tokens(h->vocab());
-    Napi::Int32Array toks = int32Arg(info, 0, "prompt tokens");
-    if (toks.ElementLength() == 0) throwRange(env, "prompt must not be empty");
-    for (size_t i = 0; i < toks.ElementLength(); i++) {
-        if (toks[i] < 0 || toks[i] >= n_vocab) {
-            throwRange(env, "prompt token " + std::to_string(i) + " = " + std::to_string(toks[i]) + " is not a token id");
-        }
+namespace {
+
+// personalization: { matrix, user, beta, guardTopK?, guardMinP? } into `p`.
+void readPersonalization(Napi::Env env, const Napi::Value & pv, int32_t n_vocab, SequenceParams & p) {
+    if (!pv.IsObject()) throwType(env, "options.personalization must be an object");
+    Napi::Object po = pv.As<Napi::Object>();
+    auto matrix = AddonVocabMatrix::FromValue(env, po.Get("matrix"), "personalization.matrix");
+    if (matrix->rows() != static_cast<size_t>(n_vocab)) {
+        throwRange(env, "personalization.matrix has " + std::to_string(matrix->rows()) +
+                            " rows, but the model's vocabulary has " + std::to_string(n_vocab) + " tokens");
     }
-    Napi::Object opts = optionsArg(info, 1);
-    GenerateParams p;
-    p.prompt.assign(toks.Data(), toks.Data() + toks.ElementLength());
-    p.n_ctx = static_cast<uint32_t>(intOption(opts, "contextSize", 2048, 16, 1 << 20));
-    p.n_batch = static_cast<uint32_t>(intOption(opts, "batchSize", 512, 1, static_cast<int32_t>(p.n_ctx)));
-    const int32_t hw = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
-    p.n_threads = intOption(opts, "threads", hw, 1, 1024);
-    p.max_tokens = intOption(opts, "maxTokens", 256, 1, static_cast<int32_t>(p.n_ctx));
+    if (!po.Get("user").IsTypedArray() ||
+        po.Get("user").As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
+        throwType(env, "personalization.user must be a Float32Array");
+    }
+    Napi::Float32Array user = po.Get("user").As<Napi::Float32Array>();
+    if (user.ElementLength() != matrix->dims()) {
+        throwRange(env, "personalization.user has " + std::to_string(user.ElementLength()) +
+                            " values, but the matrix has " + std::to_string(matrix->dims()) + " dims");
+    }
+    requireFinite(env, user.Data(), user.ElementLength(), "personalization.user");
+    p.bias.beta = static_cast<float>(numberOption(po, "beta", 0.0, -1e6, 1e6));
+    if (!hasOption(po, "beta")) throwType(env, "personalization.beta must be a number");
+    p.bias.guard_top_k = intOption(po, "guardTopK", 0, 0, n_vocab);
+    p.bias.guard_min_p = static_cast<float>(numberOption(po, "guardMinP", 0.0, 0.0, 1.0));
+    // The user vector is L2-normalized; a zero vector stays zero (no bias).
+    std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
+    l2Normalize(u.data(), u.size());
+    p.matrix = matrix;  // the dot products are computed (or found cached) on the loop thread
+    p.user = std::move(u);
+    p.personalize = true;
+}
+
+// The sampling options of one request (prompt aside), checked against the engine's sizes.
+void readSamplingOptions(Napi::Env env, const Napi::Object & opts, int32_t n_vocab, uint32_t n_ctx_seq,
+                         SequenceParams & p) {
+    p.max_tokens = intOption(opts, "maxTokens", 256, 1, static_cast<int32_t>(n_ctx_seq));
     p.temperature = static_cast<float>(numberOption(opts, "temperature", 0.0, 0.0, 100.0));
     p.top_k = intOption(opts, "topK", 40, 0, n_vocab);
     p.top_p = static_cast<float>(numberOption(opts, "topP", 0.95, 0.0, 1.0));
     p.min_p = static_cast<float>(numberOption(opts, "minP", 0.05, 0.0, 1.0));
     p.repeat_penalty = static_cast<float>(numberOption(opts, "repeatPenalty", 1.0, 0.01, 100.0));
-    p.repeat_last_n = intOption(opts, "repeatLastN", 64, 0, static_cast<int32_t>(p.n_ctx));
+    p.repeat_last_n = intOption(opts, "repeatLastN", 64, 0, static_cast<int32_t>(n_ctx_seq));
     p.seed = static_cast<uint32_t>(numberOption(opts, "seed", LLAMA_DEFAULT_SEED, 0, 4294967295.0, true));
     if (hasOption(opts, "stop")) {
         Napi::Value sv = opts.Get("stop");
@@ -268,52 +310,69 @@ Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
             p.stop.push_back(std::move(s));
         }
     }
-    if (hasOption(opts, "personalization")) {
-        Napi::Value pv = opts.Get("personalization");
-        if (!pv.IsObject()) throwType(env, "options.personalization must be an object");
-        Napi::Object po = pv.As<Napi::Object>();
-        auto matrix = AddonVocabMatrix::FromValue(env, po.Get("matrix"), "personalization.matrix");
-        if (matrix->rows() != static_cast<size_t>(n_vocab)) {
-            throwRange(env, "personalization.matrix has " + std::to_string(matrix->rows()) +
-                                " rows, but the model's vocabulary has " + std::to_string(n_vocab) + " tokens");
+    if (hasOption(opts, "personalization")) readPersonalization(env, opts.Get("personalization"), n_vocab, p);
+}
+
+}  // namespace
+
+// generate(tokens: Int32Array, options, onText?: (text) => void) => { promise, abort }
+// Queues the request on the model's batch engine (starting its loop if it is idle).
+Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const auto & h = handle(env);
+    const int32_t n_vocab = llama_vocab_n_tokens(h->vocab());
+    const uint32_t n_ctx_seq = h->engine().settings().n_ctx_seq;
+    Napi::Int32Array toks = int32Arg(info, 0, "prompt tokens");
+    if (toks.ElementLength() == 0) throwRange(env, "prompt must not be empty");
+    for (size_t i = 0; i < toks.ElementLength(); i++) {
+        if (toks[i] < 0 || toks[i] >= n_vocab) {
+            throwRange(env, "prompt token " + std::to_string(i) + " = " + std::to_string(toks[i]) + " is not a token id");
         }
-        if (!po.Get("user").IsTypedArray() ||
-            po.Get("user").As<Napi::TypedArray>().TypedArrayType() != napi_float32_array) {
-            throwType(env, "personalization.user must be a Float32Array");
-        }
-        Napi::Float32Array user = po.Get("user").As<Napi::Float32Array>();
-        if (user.ElementLength() != matrix->dims()) {
-            throwRange(env, "personalization.user has " + std::to_string(user.ElementLength()) +
-                                " values, but the matrix has " + std::to_string(matrix->dims()) + " dims");
-        }
-        requireFinite(env, user.Data(), user.ElementLength(), "personalization.user");
-        p.bias.beta = static_cast<float>(numberOption(po, "beta", 0.0, -1e6, 1e6));
-        if (!hasOption(po, "beta")) throwType(env, "personalization.beta must be a number");
-        p.bias.guard_top_k = intOption(po, "guardTopK", 0, 0, n_vocab);
-        p.bias.guard_min_p = static_cast<float>(numberOption(po, "guardMinP", 0.0, 0.0, 1.0));
-        // The user vector is L2-normalized; a zero vector stays zero (no bias).
-        std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
-        l2Normalize(u.data(), u.size());
-        p.matrix = matrix;  // the dot products are computed (or found cached) on the worker thread
-        p.user = std::move(u);
-        p.personalize = true;
     }
+    if (toks.ElementLength() >= n_ctx_seq) {
+        throwRange(env, "the prompt has " + std::to_string(toks.ElementLength()) +
+                            " tokens, which does not fit the context size of " + std::to_string(n_ctx_seq) +
+                            " tokens (loadModel's contextSize)");
+    }
+    SequenceParams p;
+    p.prompt.assign(toks.Data(), toks.Data() + toks.ElementLength());
+    readSamplingOptions(env, optionsArg(info, 1), n_vocab, n_ctx_seq, p);
     Napi::Function on_text;
     if (info.Length() > 2 && info[2].IsFunction()) on_text = info[2].As<Napi::Function>();
 
-    auto control = std::make_shared<GenerationControl>();
-    h->track(control);
-    auto * worker = new GenerateWorker(env, h, std::move(p), control, on_text);
+    auto channel = std::make_shared<GenerationChannel>(env, on_text);
+    auto seq = std::make_shared<Sequence>(std::move(p), channel);
     Napi::Object out = Napi::Object::New(env);
-    out.Set("promise", worker->promise());
+    out.Set("promise", channel->promise());
+    std::weak_ptr<Sequence> weak = seq;
     out.Set("abort", Napi::Function::New(
                          env,
-                         [control](const Napi::CallbackInfo & ci) {
-                             control->abort.store(true);
+                         [weak](const Napi::CallbackInfo & ci) {
+                             if (auto s = weak.lock()) s->abort();
                              return ci.Env().Undefined();
                          },
                          "abort"));
-    worker->Queue();
+    if (h->engine().submit(std::move(seq))) {
+        auto * driver = new EngineRunWorker(env, h);
+        driver->Queue();
+    }
+    return out;
+}
+
+// engineStats() => what the batch engine did so far (see BatchEngine.h).
+Napi::Value AddonModel::EngineStatsJs(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const EngineStats s = handle(env)->engine().stats();
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("parallel", static_cast<double>(s.parallel));
+    out.Set("contextCells", static_cast<double>(s.context_cells));
+    out.Set("active", static_cast<double>(s.active));
+    out.Set("waiting", static_cast<double>(s.waiting));
+    out.Set("steps", static_cast<double>(s.steps));
+    out.Set("tokensDecoded", static_cast<double>(s.tokens_decoded));
+    out.Set("promptTokensDecoded", static_cast<double>(s.prompt_tokens_decoded));
+    out.Set("promptTokensReused", static_cast<double>(s.prompt_tokens_reused));
+    out.Set("maxBatchSequences", static_cast<double>(s.max_batch_sequences));
     return out;
 }
 

@@ -13,7 +13,7 @@ namespace persona {
 class AddonModel : public Napi::ObjectWrap<AddonModel> {
   public:
     static Napi::Function Init(Napi::Env env);
-    // load(path, { gpuLayers, useMmap }) => Promise<AddonModel>
+    // load(path, { gpuLayers, useMmap, contextSize, batchSize, threads, parallel, sharePrompts }) => Promise<AddonModel>
     static Napi::Value Load(const Napi::CallbackInfo & info);
     static Napi::Object NewInstance(Napi::Env env, std::shared_ptr<ModelHandle> handle);
 
@@ -29,6 +29,7 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
     Napi::Value ApplyChatTemplate(const Napi::CallbackInfo & info);
     Napi::Value TokenEmbeddingRows(const Napi::CallbackInfo & info);
     Napi::Value Generate(const Napi::CallbackInfo & info);
+    Napi::Value EngineStatsJs(const Napi::CallbackInfo & info);
     Napi::Value Dispose(const Napi::CallbackInfo & info);
 
     const std::shared_ptr<ModelHandle> & handle(Napi::Env env) const;

@@ -2,10 +2,13 @@
 
 #include <cstring>
 
-#if defined(__x86_64__) || defined(_M_X64)
-#define PERSONA_X86 1
+#include "Portability.h"
+
+#ifdef PERSONA_X86
+#if defined(__GNUC__) && !defined(__clang__)
 // GCC 12's AVX-512 headers trip -Wmaybe-uninitialized inside their own inline functions.
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 #include <immintrin.h>
 #endif
 #if defined(__aarch64__) && defined(__ARM_NEON)
@@ -104,7 +107,7 @@ void rowsScalar(const void * rows, RowType type, size_t n_rows, size_t dims, con
 
 #ifdef PERSONA_X86
 
-__attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
+PERSONA_TARGET("avx2,fma") inline float hsum256(__m256 v) {
     const __m128 lo = _mm256_castps256_ps128(v);
     const __m128 hi = _mm256_extractf128_ps(v, 1);
     __m128 s = _mm_add_ps(lo, hi);
@@ -113,7 +116,7 @@ __attribute__((target("avx2,fma"))) inline float hsum256(__m256 v) {
     return _mm_cvtss_f32(s);
 }
 
-__attribute__((target("avx2,fma,f16c"))) void rowsAvx2(const void * rows, RowType type, size_t n_rows, size_t dims,
+PERSONA_TARGET("avx2,fma,f16c") void rowsAvx2(const void * rows, RowType type, size_t n_rows, size_t dims,
                                                        const float * user, float * out) {
     const size_t n32 = dims & ~static_cast<size_t>(31);
     const size_t n8 = dims & ~static_cast<size_t>(7);
@@ -154,7 +157,7 @@ __attribute__((target("avx2,fma,f16c"))) void rowsAvx2(const void * rows, RowTyp
     }
 }
 
-__attribute__((target("avx512f"))) void rowsAvx512(const void * rows, RowType type, size_t n_rows, size_t dims,
+PERSONA_TARGET("avx512f") void rowsAvx512(const void * rows, RowType type, size_t n_rows, size_t dims,
                                                    const float * user, float * out) {
     const size_t n32 = dims & ~static_cast<size_t>(31);
     const size_t n16 = dims & ~static_cast<size_t>(15);
@@ -190,13 +193,12 @@ __attribute__((target("avx512f"))) void rowsAvx512(const void * rows, RowType ty
 }
 
 bool hasAvx2() {
-    static const bool ok = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && __builtin_cpu_supports("f16c");
-    return ok;
+    const port::CpuFeatures & f = port::cpuFeatures();
+    return f.avx2 && f.fma && f.f16c;
 }
 
 bool hasAvx512() {
-    static const bool ok = __builtin_cpu_supports("avx512f");
-    return ok;
+    return port::cpuFeatures().avx512f;
 }
 
 #endif  // PERSONA_X86
@@ -282,15 +284,15 @@ std::string cpuFeatureList() {
         out += name;
     };
 #ifdef PERSONA_X86
-    __builtin_cpu_init();
-    add(__builtin_cpu_supports("sse4.2"), "sse4.2");
-    add(__builtin_cpu_supports("avx"), "avx");
-    add(__builtin_cpu_supports("avx2"), "avx2");
-    add(__builtin_cpu_supports("fma"), "fma");
-    add(__builtin_cpu_supports("f16c"), "f16c");
-    add(__builtin_cpu_supports("avx512f"), "avx512f");
-    add(__builtin_cpu_supports("avx512bw"), "avx512bw");
-    add(__builtin_cpu_supports("avx512vnni"), "avx512vnni");
+    const port::CpuFeatures & f = port::cpuFeatures();
+    add(f.sse42, "sse4.2");
+    add(f.avx, "avx");
+    add(f.avx2, "avx2");
+    add(f.fma, "fma");
+    add(f.f16c, "f16c");
+    add(f.avx512f, "avx512f");
+    add(f.avx512bw, "avx512bw");
+    add(f.avx512vnni, "avx512vnni");
 #endif
 #ifdef PERSONA_NEON
     add(true, "neon");

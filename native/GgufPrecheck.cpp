@@ -1,7 +1,5 @@
 #include "GgufPrecheck.h"
 
-#include <sys/stat.h>
-
 #include <cerrno>
 #include <cmath>
 #include <cstdint>
@@ -16,6 +14,7 @@
 #include <vector>
 
 #include "Handles.h"
+#include "Portability.h"
 #include "ggml.h"
 
 namespace persona {
@@ -100,7 +99,7 @@ class Reader {
             bytes(scratch_, n, what);  // short skips stay within the stdio buffer
             return;
         }
-        if (fseeko(f_, static_cast<off_t>(pos_ + n), SEEK_SET) != 0) fail(std::string("seek error in ") + what);
+        if (port::seekFile(f_, pos_ + n) != 0) fail(std::string("seek error in ") + what);
         pos_ += n;
     }
 
@@ -175,11 +174,11 @@ struct Parsed {
 
 // Structure: the header, KV pairs and tensor infos, every size within the file.
 Parsed parse(const std::string & path) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) throw std::runtime_error("model file not found: " + path + " (" + std::strerror(errno) + ")");
-    std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
+    const port::PathInfo st = port::statPath(path);
+    if (!st.exists) throw std::runtime_error("model file not found: " + path + " (" + std::strerror(st.error) + ")");
+    std::unique_ptr<FILE, FileCloser> f(port::openFile(path, "rb"));
     if (!f) throw std::runtime_error("cannot open model file " + path + ": " + std::strerror(errno));
-    const uint64_t size = static_cast<uint64_t>(st.st_size);
+    const uint64_t size = st.size;
     Reader r(path, f.get(), size);
 
     char magic[4];
@@ -464,12 +463,12 @@ void precheckGguf(const std::string & path) {
 }
 
 void checkGgufFile(const std::string & path) {
-    struct stat st {};
-    if (stat(path.c_str(), &st) != 0) {
-        throw std::runtime_error("model file not found: " + path + " (" + std::strerror(errno) + ")");
+    const port::PathInfo st = port::statPath(path);
+    if (!st.exists) {
+        throw std::runtime_error("model file not found: " + path + " (" + std::strerror(st.error) + ")");
     }
-    if (!S_ISREG(st.st_mode)) throw std::runtime_error("model path is not a regular file: " + path);
-    FILE * f = std::fopen(path.c_str(), "rb");
+    if (!st.regular) throw std::runtime_error("model path is not a regular file: " + path);
+    FILE * f = port::openFile(path, "rb");
     if (!f) throw std::runtime_error("cannot open model file " + path + ": " + std::strerror(errno));
     unsigned char head[24] = {0};
     const size_t got = std::fread(head, 1, sizeof head, f);

@@ -4,11 +4,11 @@
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
-#include <sys/stat.h>
 
 #include "AddonModel.h"
 #include "GgufPrecheck.h"
 #include "LlamaLog.h"
+#include "Portability.h"
 
 namespace persona {
 
@@ -26,7 +26,7 @@ void LoadModelWorker::work() {
         std::string why = LlamaLog::threadErrors();
         throw std::runtime_error("failed to load model " + params_.path + (why.empty() ? "" : ": " + why));
     }
-    handle_ = std::make_shared<ModelHandle>(model, params_.path);
+    handle_ = std::make_shared<ModelHandle>(model, params_.path, params_.engine);
 }
 
 Napi::Value LoadModelWorker::result(Napi::Env env) { return AddonModel::NewInstance(env, handle_); }

@@ -15,6 +15,7 @@ struct LoadModelParams {
     std::string path;
     int32_t gpu_layers = 0;
     bool use_mmap = true;
+    EngineSettings engine;  // the model's batch engine (contextSize, batchSize, threads, parallel)
 };
 
 class LoadModelWorker : public PromiseWorker {

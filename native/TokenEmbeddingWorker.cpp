@@ -4,10 +4,10 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
-#include <sys/stat.h>
 
 #include "Handles.h"
 #include "GgufPrecheck.h"
+#include "Portability.h"
 #include "ggml.h"
 #include "gguf.h"
 
@@ -17,9 +17,7 @@ EmbeddingRows readTokenEmbedding(const std::string & path) {
     GgufMetadata opened = openGgufMetadata(path, true);
     const GgufPtr & gguf = opened.gguf;
     const GgmlPtr & meta = opened.meta;
-    struct stat st {};
-    stat(path.c_str(), &st);
-    const uint64_t file_size = static_cast<uint64_t>(st.st_size);
+    const uint64_t file_size = port::statPath(path).size;
 
     const char * name = "token_embd.weight";
     const int64_t id = gguf_find_tensor(gguf.get(), name);
@@ -51,9 +49,9 @@ EmbeddingRows readTokenEmbedding(const std::string & path) {
         throw std::runtime_error(path + ": token_embd.weight lies outside the file (truncated file?)");
     }
 
-    std::unique_ptr<FILE, FileCloser> f(std::fopen(path.c_str(), "rb"));
+    std::unique_ptr<FILE, FileCloser> f(port::openFile(path, "rb"));
     if (!f) throw std::runtime_error("cannot open " + path);
-    if (fseeko(f.get(), static_cast<off_t>(offset), SEEK_SET) != 0) throw std::runtime_error("cannot seek in " + path);
+    if (port::seekFile(f.get(), offset) != 0) throw std::runtime_error("cannot seek in " + path);
 
     EmbeddingRows out;
     out.rows = static_cast<size_t>(rows);

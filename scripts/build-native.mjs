@@ -11,7 +11,12 @@
 //                               baseline/avx2 for prebuilt binaries that run on other machines)
 //   PERSONA_GEN_GPU=cuda|vulkan|metal   turn on a llama.cpp GPU backend
 //   PERSONA_GEN_SANITIZE=1      AddressSanitizer + UBSan build (use with --out build-asan)
-//   PERSONA_GEN_BUILD_DIR=dir   build folder (default build)
+//   PERSONA_GEN_BUILD_DIR=dir   build folder (default build; build-win32-x64 for the cross build)
+//
+// `--target win32-x64` (on Linux x86-64): cross-compiles for Windows with MinGW-w64
+// (cmake/mingw-w64-x86_64.cmake; Debian: `apt-get install g++-mingw-w64-x86-64-posix`), CPU
+// target baseline unless PERSONA_GEN_CPU says otherwise. Output: <build dir>/Release/persona_gen.node.
+// `--check-tools` only checks that the compilers are there (exit 1 naming the missing one).
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -43,7 +48,22 @@ function fail(msg) {
   process.exit(1);
 }
 
-function requireTools() {
+// The MinGW-w64 C++ compiler the win32-x64 cross build needs.
+const MINGW_CXX = 'x86_64-w64-mingw32-g++-posix';
+const hostTuple = `${process.platform}-${process.arch}`;
+
+// `--target <platform>-<arch>`: this machine's (default) or win32-x64 from Linux x86-64.
+function parseTarget(argv) {
+  const i = argv.indexOf('--target');
+  const eq = argv.find((a) => a.startsWith('--target='));
+  const target = eq ? eq.slice('--target='.length) : i >= 0 ? argv[i + 1] : hostTuple;
+  if (target === hostTuple) return { target, cross: false };
+  if (target === 'win32-x64' && process.platform === 'linux' && process.arch === 'x64') return { target, cross: true };
+  fail(`--target ${target ?? '(missing)'}: this machine (${hostTuple}) builds ${hostTuple}` +
+    (process.platform === 'linux' && process.arch === 'x64' ? ' or win32-x64 (MinGW-w64 cross build)' : ''));
+}
+
+function requireTools(cross) {
   if (!which('cmake')) {
     fail(
       'cannot build the native addon from source: `cmake` (3.19 or newer) is not on the PATH.\n' +
@@ -51,7 +71,10 @@ function requireTools() {
         'Windows: Visual Studio with "Desktop development with C++"), then run `npm rebuild persona-gen`.',
     );
   }
-  if (process.platform !== 'win32') {
+  if (cross && !which(MINGW_CXX)) {
+    fail(`the win32-x64 cross build needs \`${MINGW_CXX}\` on the PATH (Debian/Ubuntu: \`apt-get install g++-mingw-w64-x86-64-posix\`)`);
+  }
+  if (process.platform !== 'win32' && !cross) {
     const cxx = process.env.CXX || (which('c++') ?? which('g++') ?? which('clang++'));
     if (!cxx) {
       fail(
@@ -67,11 +90,14 @@ function run(cmd, args) {
   if (r.status !== 0) fail(`\`${cmd} ${args.join(' ')}\` failed (exit ${r.status ?? r.signal})`);
 }
 
-requireTools();
+const { target, cross } = parseTarget(process.argv.slice(2));
+requireTools(cross);
+// `--check-tools`: only say whether the tools are there (exit 1 with the message above if not).
+if (process.argv.includes('--check-tools')) process.exit(0);
 run(process.execPath, [path.join(root, 'scripts', 'fetch-llama.mjs')]);
 
 const dev = process.argv.slice(2).includes('--dev');
-const out = process.env.PERSONA_GEN_BUILD_DIR || 'build';
+const out = process.env.PERSONA_GEN_BUILD_DIR || (cross ? `build-${target}` : 'build');
 const args = [
   path.join(root, 'node_modules', 'cmake-js', 'bin', 'cmake-js'),
   'build',
@@ -81,6 +107,10 @@ const args = [
   String(Math.max(1, availableParallelism())),
 ];
 if (process.platform !== 'win32' && which('ninja')) args.push('-G', 'Ninja');
+if (cross) {
+  args.push(`--CDCMAKE_TOOLCHAIN_FILE=${path.join(root, 'cmake', 'mingw-w64-x86_64.cmake')}`);
+  if (!process.env.PERSONA_GEN_CPU) args.push('--CDPERSONA_GEN_CPU=baseline');
+}
 if (process.env.PERSONA_GEN_CPU) args.push(`--CDPERSONA_GEN_CPU=${process.env.PERSONA_GEN_CPU}`);
 if (process.env.PERSONA_GEN_SANITIZE === '1') args.push('--CDPERSONA_GEN_SANITIZE=ON', '--config', 'RelWithDebInfo');
 if (process.env.PERSONA_GEN_GPU) args.push(`--CDPERSONA_GEN_GPU=${process.env.PERSONA_GEN_GPU}`);

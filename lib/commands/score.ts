@@ -6,7 +6,8 @@
  */
 
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import type { Command } from 'commander';
+import { availableParallelism } from 'node:os';
+import { InvalidArgumentError, type Command } from 'commander';
 import { scoreFile, SCORE_METRICS, type ScoreMetric, type ScoreSummary, type SkippedLine } from '../metrics/score-file.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED } from '../metrics/stats.js';
 import { numberArg } from './number-arg.js';
@@ -25,6 +26,7 @@ interface ScoreCommandOptions {
   seed: number;
   resamples: number;
   nltkData?: string;
+  threads: number;
 }
 
 const LABELS: Record<ScoreMetric, string> = {
@@ -63,6 +65,12 @@ export function registerScoreCommand(
     .option('--seed <N>', 'seed of the bootstrap resampling', numberArg('--seed', { integer: true, min: 0 }), DEFAULT_SEED)
     .option('--resamples <N>', 'number of bootstrap resamples', numberArg('--resamples', { integer: true, min: 1 }), DEFAULT_RESAMPLES)
     .option('--nltk-data <dir>', 'NLTK data folder for METEOR (default: NLTK_DATA / built-in lookup)')
+    .option(
+      '--threads <N>',
+      'worker threads that score pairs (1: all on the main thread; files under 256 rows always are); the numbers do not depend on it',
+      numberArg('--threads', { integer: true, min: 1 }),
+      availableParallelism(),
+    )
     .action(async (file: string, options: ScoreCommandOptions) => {
       await runScore(file, options, io);
     });
@@ -88,6 +96,7 @@ async function runScore(file: string, options: ScoreCommandOptions, io: ScoreCom
       skipInvalid: options.skipInvalid,
       seed: options.seed,
       resamples: options.resamples,
+      threads: options.threads,
       ...(options.nltkData === undefined ? {} : { nltkData: options.nltkData }),
       onSkip,
       onExample: (scores) => {

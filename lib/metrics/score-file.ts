@@ -17,6 +17,8 @@
 import { createReadStream } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createRougeScorer, type RougeType } from './rouge.js';
+import type { ExampleScores, ScoreInputRow, SkippedLine } from './score-types.js';
+import { ScorePool } from './score-pool.js';
 import { bootstrapSummary, type MeanCI, type ResampleOptions } from './stats.js';
 
 /** The metrics reported per example and in the summary, in report order. */
@@ -26,34 +28,7 @@ export type ScoreMetric = (typeof SCORE_METRICS)[number];
 
 const ROUGE_TYPES: readonly RougeType[] = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'];
 
-/** One valid input row. */
-export interface ScoreInputRow {
-  /** The row's `id`, or its line number when the line has none. */
-  id: string;
-  prediction: string;
-  reference: string;
-  /** 1-based line number in the file. */
-  line: number;
-}
-
-/** A line skipped under `skipInvalid`. */
-export interface SkippedLine {
-  /** 1-based line number. */
-  line: number;
-  /** Why the line is invalid. */
-  reason: string;
-}
-
-/** Per-example scores (F-measures; stemmed ROUGE when stemming is on). */
-export interface ExampleScores {
-  id: string;
-  rouge1: number;
-  rouge2: number;
-  rougeL: number;
-  rougeLsum: number;
-  /** METEOR, or null when METEOR is turned off (`meteor: false`). */
-  meteor: number | null;
-}
+export type { ExampleScores, ScoreInputRow, SkippedLine } from './score-types.js';
 
 /** An invalid line in a score file. The message names the file and line. */
 export class ScoreFileError extends Error {
@@ -190,7 +165,19 @@ export interface ScoreOptions extends ResampleOptions {
   onExample?: (scores: ExampleScores, row: ScoreInputRow) => void | Promise<void>;
   /** Called for each skipped line (only with `skipInvalid`). */
   onSkip?: (skipped: SkippedLine) => void;
+  /**
+   * Worker threads that score pairs (default 1: everything on the calling thread). With more,
+   * files of at least {@link PARALLEL_MIN_ROWS} rows are scored by a {@link ScorePool}; the
+   * scores, their order and the summary are identical. A custom `meteor` scorer cannot move to
+   * a worker, so it always scores on the calling thread.
+   */
+  threads?: number;
 }
+
+/** Files with fewer rows than this are scored on the calling thread (starting workers costs more). */
+export const PARALLEL_MIN_ROWS = 256;
+/** Pairs per message to a scoring worker. */
+const PARALLEL_BATCH = 16;
 
 /** Corpus summary of a scored file. */
 export interface ScoreSummary {
@@ -251,17 +238,43 @@ export async function createExampleScorer(
  * @throws ScoreFileError on an invalid line (unless `skipInvalid`) or when no valid row remains.
  */
 export async function scoreFile(file: string, options: ScoreOptions = {}): Promise<ScoreFileResult> {
-  const scoreExample = await createExampleScorer(options);
+  const threads = options.threads ?? 1;
+  if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
   const examples: ExampleScores[] = [];
   const skippedLines: SkippedLine[] = [];
   const onSkip = (s: SkippedLine): void => {
     skippedLines.push(s);
     options.onSkip?.(s);
   };
-  for await (const row of readScoreRows(file, { skipInvalid: options.skipInvalid, onSkip })) {
-    const scores = scoreExample(row);
+  const rows = readScoreRows(file, { skipInvalid: options.skipInvalid, onSkip });
+  const emit = async (scores: ExampleScores, row: ScoreInputRow): Promise<void> => {
     examples.push(scores);
     await options.onExample?.(scores, row);
+  };
+  const movable = options.meteor === undefined || options.meteor === false;
+  // The first rows are buffered: a short file is scored here, a long one by worker threads.
+  const head: ScoreInputRow[] = [];
+  let more = true;
+  if (threads > 1 && movable) {
+    while (head.length < PARALLEL_MIN_ROWS) {
+      const next = await rows.next();
+      if (next.done) {
+        more = false;
+        break;
+      }
+      head.push(next.value);
+    }
+  }
+  try {
+    if (threads > 1 && movable && more) {
+      await scoreParallel(head, rows, threads, options, emit);
+    } else {
+      const scoreExample = await createExampleScorer(options);
+      for (const row of head) await emit(scoreExample(row), row);
+      for await (const row of rows) await emit(scoreExample(row), row);
+    }
+  } finally {
+    await rows.return(undefined); // closes the file when scoring stopped early
   }
   if (examples.length === 0) {
     throw new ScoreFileError(
@@ -271,6 +284,54 @@ export async function scoreFile(file: string, options: ScoreOptions = {}): Promi
     );
   }
   return { summary: summarizeScores(examples, { ...options, skipped: skippedLines.length }), examples, skippedLines };
+}
+
+/**
+ * Scores `head` then the rest of `rows` on a {@link ScorePool} of `threads` workers, in batches,
+ * and hands each example to `emit` in file order.
+ */
+async function scoreParallel(
+  head: readonly ScoreInputRow[],
+  rows: AsyncGenerator<ScoreInputRow>,
+  threads: number,
+  options: ScoreOptions,
+  emit: (scores: ExampleScores, row: ScoreInputRow) => Promise<void>,
+): Promise<void> {
+  const pool = new ScorePool(threads, {
+    stem: options.stem ?? false,
+    meteor: options.meteor !== false,
+    ...(options.nltkData === undefined ? {} : { nltkData: options.nltkData }),
+  });
+  // Batches in flight, oldest first; a few per worker keep every worker busy.
+  const inFlight: { rows: ScoreInputRow[]; scores: Promise<ExampleScores[]> }[] = [];
+  const drainOne = async (): Promise<void> => {
+    const b = inFlight.shift()!;
+    const scores = await b.scores;
+    for (let i = 0; i < b.rows.length; i++) await emit(scores[i]!, b.rows[i]!);
+  };
+  const send = async (batch: ScoreInputRow[]): Promise<void> => {
+    const scores = pool.score(batch.map(({ id, prediction, reference }) => ({ id, prediction, reference })));
+    scores.catch(() => undefined); // awaited in order by drainOne; this only stops an unhandled rejection
+    inFlight.push({ rows: batch, scores });
+    if (inFlight.length >= threads * 4) await drainOne();
+  };
+  try {
+    let batch: ScoreInputRow[] = [];
+    const add = async (row: ScoreInputRow): Promise<void> => {
+      batch.push(row);
+      if (batch.length === PARALLEL_BATCH) {
+        const full = batch;
+        batch = [];
+        await send(full);
+      }
+    };
+    for (const row of head) await add(row);
+    for await (const row of rows) await add(row);
+    if (batch.length > 0) await send(batch);
+    while (inFlight.length > 0) await drainOne();
+  } finally {
+    await pool.close();
+  }
 }
 
 /**

@@ -33,6 +33,8 @@ export interface Prng {
   nextInt(n: number): number;
   /** Next uniform float in [0, 1) with 32 random bits. */
   nextFloat(): number;
+  /** Fills `out` with successive `nextInt(n)` draws (the same draws, in a tight loop). */
+  fillInts(n: number, out: Uint32Array): void;
 }
 
 /**
@@ -72,10 +74,14 @@ export function createPrng(seed: number): Prng {
     s2 >>>= 0;
     return result;
   };
+  const nextInt = (n: number): number => Math.floor((nextUint32() * n) / 4294967296);
   return {
     nextUint32,
-    nextInt: (n: number): number => Math.floor((nextUint32() * n) / 4294967296),
+    nextInt,
     nextFloat: (): number => nextUint32() / 4294967296,
+    fillInts: (n: number, out: Uint32Array): void => {
+      for (let i = 0; i < out.length; i++) out[i] = nextInt(n);
+    },
   };
 }
 
@@ -184,17 +190,27 @@ export function bootstrapSummary<K extends string>(
       throw new RangeError(`bootstrap: metric "${name}" has ${columns[name].length} values, expected ${n}`);
     }
   }
-  const data = names.map((name) => Float64Array.from(columns[name]));
+  // One pass for all metrics: row k of `rows` holds example k's scores side by side, so each
+  // drawn index reads one cache line. Each metric's sum still adds its values in draw order,
+  // so the means are the same doubles as summing each metric on its own.
+  const width = names.length;
+  const rows = new Float64Array(n * width);
+  names.forEach((name, c) => {
+    const column = columns[name];
+    for (let i = 0; i < n; i++) rows[i * width + c] = column[i]!;
+  });
   const means = names.map(() => new Float64Array(resamples));
-  const sums = new Float64Array(names.length);
+  const sums = new Float64Array(width);
+  const draws = new Uint32Array(n);
   const rng = createPrng(seed);
   for (let r = 0; r < resamples; r++) {
     sums.fill(0);
+    rng.fillInts(n, draws);
     for (let i = 0; i < n; i++) {
-      const k = rng.nextInt(n);
-      for (let c = 0; c < data.length; c++) sums[c]! += data[c]![k]!;
+      const base = draws[i]! * width;
+      for (let c = 0; c < width; c++) sums[c]! += rows[base + c]!;
     }
-    for (let c = 0; c < data.length; c++) means[c]![r] = sums[c]! / n;
+    for (let c = 0; c < width; c++) means[c]![r] = sums[c]! / n;
   }
   const alpha = (1 - confidence) / 2;
   const out = {} as Record<K, MeanCI>;

@@ -31,8 +31,9 @@ h1{font-size:26px;margin:0 0 4px}h2{font-size:20px;margin:36px 0 8px;border-bott
 h3{font-size:16px;margin:22px 0 6px}
 .muted{color:var(--muted)}.small{font-size:13px}
 table{border-collapse:collapse;margin:8px 0 4px;font-variant-numeric:tabular-nums}
-th,td{padding:4px 10px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}
-th:first-child,td:first-child{text-align:left}
+th,td{padding:4px 8px;border-bottom:1px solid var(--line);text-align:right;vertical-align:top}
+th:first-child,td:first-child{text-align:left;overflow-wrap:anywhere}
+td .ci,td .p{display:block;white-space:nowrap}
 th{background:var(--soft);font-weight:600}
 .charts{display:flex;flex-wrap:wrap;gap:18px}
 figure.chart{margin:0;border:1px solid var(--line);border-radius:6px;padding:8px 10px;background:#fff}
@@ -55,7 +56,7 @@ dl.facts dt{color:var(--muted)}dl.facts dd{margin:0;overflow-wrap:anywhere}
 `;
 
 function systemRow(s: SystemSummary): string {
-  const cells = TABLE_METRICS.map((m) => `<td>${s.metrics[m].mean.toFixed(4)} <span class="muted">[${s.metrics[m].low.toFixed(4)}, ${s.metrics[m].high.toFixed(4)}]</span></td>`);
+  const cells = TABLE_METRICS.map((m) => `<td>${s.metrics[m].mean.toFixed(4)} <span class="ci muted">[${s.metrics[m].low.toFixed(4)}, ${s.metrics[m].high.toFixed(4)}]</span></td>`);
   return `<tr><td>${esc(s.label)}</td><td>${s.n}</td>${cells.join('')}<td>${s.speed.medianTokensPerSecond.toFixed(1)}</td><td>${s.emptyOutputs}</td></tr>`;
 }
 
@@ -68,7 +69,7 @@ function summaryTables(run: LoadedRun): string {
       (c) =>
         `<tr><td>${esc(s.label)} − ${esc(labels.get(c.against) ?? c.against)}${c.control ? '' : ' <span class="muted">(vs baseline)</span>'}</td>${TABLE_METRICS.map((m) => {
           const d = c.metrics[m];
-          return `<td>${fmtSigned(d.meanDiff)} <span class="muted">[${fmtSigned(d.low)}, ${fmtSigned(d.high)}]</span> p=${formatP(d.pValue)}</td>`;
+          return `<td>${fmtSigned(d.meanDiff)} <span class="ci muted">[${fmtSigned(d.low)}, ${fmtSigned(d.high)}]</span> <span class="p">p=${formatP(d.pValue)}</span></td>`;
         }).join('')}<td>${c.metrics.rougeL.wins}/${c.metrics.rougeL.ties}/${c.metrics.rougeL.losses}</td></tr>`,
     ),
   );

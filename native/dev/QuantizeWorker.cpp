@@ -6,11 +6,11 @@
 #include <cstring>
 #include <memory>
 #include <stdexcept>
-#include <sys/stat.h>
 
 #include "Handles.h"
 #include "LlamaLog.h"
 #include "GgufPrecheck.h"
+#include "Portability.h"
 #include "gguf.h"
 
 namespace persona {
@@ -39,10 +39,8 @@ void checkQuantizeInput(const std::string & path) {
 }
 
 void checkOutputDir(const std::string & path) {
-    const size_t slash = path.find_last_of('/');
-    const std::string dir = slash == std::string::npos ? "." : (slash == 0 ? "/" : path.substr(0, slash));
-    struct stat st {};
-    if (stat(dir.c_str(), &st) != 0 || !S_ISDIR(st.st_mode)) {
+    const std::string dir = port::parentDir(path);
+    if (!port::statPath(dir).directory) {
         throw std::runtime_error("the output folder " + dir + " does not exist");
     }
 }
@@ -80,16 +78,16 @@ void QuantizeWorker::work() {
     const uint32_t rc = llama_model_quantize(params_.input.c_str(), tmp.c_str(), &qp);
     ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
     if (rc != 0) {
-        std::remove(tmp.c_str());
+        port::removeFile(tmp);
         const std::string why = LlamaLog::threadErrors();
         throw std::runtime_error("llama_model_quantize failed on " + params_.input + (why.empty() ? "" : ": " + why));
     }
-    if (std::rename(tmp.c_str(), params_.output.c_str()) != 0) {
-        std::remove(tmp.c_str());
+    if (port::renameFile(tmp, params_.output) != 0) {
+        port::removeFile(tmp);
         throw std::runtime_error("cannot rename " + tmp + " to " + params_.output + ": " + std::strerror(errno));
     }
-    struct stat st {};
-    if (stat(params_.output.c_str(), &st) == 0) bytes_ = static_cast<double>(st.st_size);
+    const port::PathInfo st = port::statPath(params_.output);
+    if (st.exists) bytes_ = static_cast<double>(st.size);
 }
 
 Napi::Value QuantizeWorker::result(Napi::Env env) {

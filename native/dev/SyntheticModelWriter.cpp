@@ -12,6 +12,7 @@
 
 #include "Handles.h"
 #include "GgufPrecheck.h"
+#include "Portability.h"
 #include "ggml.h"
 #include "gguf.h"
 #include "llama.h"
@@ -218,7 +219,7 @@ SyntheticModelSummary SyntheticModelWriter::write(const SyntheticModelSpec & spe
     }
 
     const std::string tmp = spec.out_path + ".tmp";
-    std::unique_ptr<FILE, FileCloser> f(std::fopen(tmp.c_str(), "wb"));
+    std::unique_ptr<FILE, FileCloser> f(port::openFile(tmp, "wb"));
     if (!f) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
     std::vector<char> iobuf(1 << 22);
     std::setvbuf(f.get(), iobuf.data(), _IOFBF, iobuf.size());
@@ -273,15 +274,15 @@ SyntheticModelSummary SyntheticModelWriter::write(const SyntheticModelSpec & spe
             writeAll(f.get(), zeros, GGML_PAD(nbytes, GGUF_DEFAULT_ALIGNMENT) - nbytes, tmp);
         }
         if (std::fflush(f.get()) != 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-        summary.file_bytes = static_cast<uint64_t>(ftello(f.get()));
+        summary.file_bytes = static_cast<uint64_t>(port::tellFile(f.get()));
         FILE * raw = f.release();
         if (std::fclose(raw) != 0) throw std::runtime_error("cannot close " + tmp + ": " + std::strerror(errno));
-        if (std::rename(tmp.c_str(), spec.out_path.c_str()) != 0) {
+        if (port::renameFile(tmp, spec.out_path) != 0) {
             throw std::runtime_error("cannot rename " + tmp + " to " + spec.out_path + ": " + std::strerror(errno));
         }
     } catch (...) {
         f.reset();
-        std::remove(tmp.c_str());
+        port::removeFile(tmp);
         throw;
     }
     summary.parameters = parameters;

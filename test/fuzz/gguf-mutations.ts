@@ -14,7 +14,7 @@
  * - `raw`: a file built from scratch (headers only, counts without content, ...).
  */
 import { GgufType, parseGguf, tensorBytes, tensorsWithData, writeGguf, type GgufFile, type GgufKv, type GgufScalar, type GgufTensorToWrite } from './gguf-file.js';
-import { mulberry32 } from '../../lib/bench/stats.js';
+import { mulberry32 } from '../../bench/prng.js';
 
 /** A field of the parsed file whose bytes a `set` mutation overwrites. */
 export type GgufFieldRef =

@@ -10,7 +10,7 @@ import { NativeSpace } from '../../lib/embed/native-space.js';
 import { userVectorFromItems } from '../../lib/embed/user-vector.js';
 import { loadModel, Personalizer, type Model } from '../../lib/index.js';
 import { hasStoriesModel, storiesModel } from '../helpers/shared.js';
-import { writeTinyBert } from '../helpers/tiny-embedder.js';
+import { writeTinyBert } from '../../bench/tiny-bert.js';
 
 const PROFILE = ['Timmy and his dog went to the park.', 'Timmy saw a big dog and a red ball.'];
 

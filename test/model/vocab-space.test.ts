@@ -10,7 +10,7 @@ import { NativeSpace } from '../../lib/embed/native-space.js';
 import { buildVocabMatrix } from '../../lib/embed/vocab-space.js';
 import { loadModel, type Model, VocabMatrix } from '../../lib/index.js';
 import { hasStoriesModel, storiesModel } from '../helpers/shared.js';
-import { writeTinyBert } from '../helpers/tiny-embedder.js';
+import { writeTinyBert } from '../../bench/tiny-bert.js';
 
 const toMatrix = (data: Float32Array, rows: number, dims: number) => VocabMatrix.fromArray(data, rows, dims, { dtype: 'f16' });
 

@@ -8,10 +8,10 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../../bindings/index.js';
-import { kernelBench } from '../../../lib/bench/kernel-bench.js';
-import { pythonReference } from '../../../lib/bench/metrics-bench.js';
-import { parseBenchArgs, renderReport, runBench } from '../../../lib/bench/run.js';
-import { alternate, pairedRatio } from '../../../lib/bench/stats.js';
+import { kernelBench } from '../../../bench/kernel-bench.js';
+import { pythonReference } from '../../../bench/metrics-bench.js';
+import { parseBenchArgs, renderReport, runBench } from '../../../bench/run.js';
+import { alternate, pairedRatio } from '../../../bench/stats.js';
 import { metricsFixture as fixture, nltkData } from '../../helpers/shared.js';
 
 const vocab = path.join(packageRoot, 'deps', 'llama.cpp', 'models', 'ggml-vocab-qwen2.gguf');

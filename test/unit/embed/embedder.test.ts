@@ -11,7 +11,7 @@ import { Embedder, requiredModelFiles } from '../../../lib/embed/embedder.js';
 import { EmbeddingCache, textHash } from '../../../lib/embed/embedding-cache.js';
 import { HubOfflineError } from '../../../lib/hub/errors.js';
 import { startHubServer, type HubServer } from '../../helpers/hub-server.js';
-import { expectedEmbedding, writeTinyBert, type TinyModel } from '../../helpers/tiny-embedder.js';
+import { expectedEmbedding, writeTinyBert, type TinyModel } from '../../../bench/tiny-bert.js';
 
 let tmp: string;
 let tiny: TinyModel;

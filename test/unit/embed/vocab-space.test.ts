@@ -10,7 +10,7 @@ import { NativeSpace, TokenDocumentFrequency } from '../../../lib/embed/native-s
 import { decodeByteLevel, detectPieceEncoding, pieceSurface, vocabSurfaces } from '../../../lib/embed/token-surface.js';
 import type { TokenKind, VocabSource } from '../../../lib/embed/vocab-source.js';
 import { buildVocabMatrix, buildVocabSpace, vocabHash } from '../../../lib/embed/vocab-space.js';
-import { writeTinyBert } from '../../helpers/tiny-embedder.js';
+import { writeTinyBert } from '../../../bench/tiny-bert.js';
 
 /** A SentencePiece-like vocabulary; tokenize() maps words to `▁word` ids and adds BOS. */
 class FakeVocab implements VocabSource {

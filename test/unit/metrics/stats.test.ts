@@ -89,6 +89,36 @@ describe('bootstrapCI', () => {
     expect(() => bootstrapSummary({ a: [1, 2], b: [1] })).toThrow(/"b" has 1 values, expected 2/);
   });
 
+  it('bootstrapSummary gives, to the last bit, what resampling each metric on its own with nextInt gives', () => {
+    // The straightforward algorithm (one nextInt per draw, each metric summed in draw order),
+    // written out here as the oracle of the one-pass implementation.
+    const oracle = (cols: number[][], resamples: number, seed: number) => {
+      const n = cols[0]!.length;
+      const rng = createPrng(seed);
+      const means = cols.map(() => new Float64Array(resamples));
+      for (let r = 0; r < resamples; r++) {
+        const sums = cols.map(() => 0);
+        for (let i = 0; i < n; i++) {
+          const k = rng.nextInt(n);
+          cols.forEach((c, j) => (sums[j]! += c[k]!));
+        }
+        sums.forEach((x, j) => (means[j]![r] = x / n));
+      }
+      return means.map((m) => {
+        const sorted = m.sort();
+        return [quantileSorted(sorted, 0.025), quantileSorted(sorted, 0.975)];
+      });
+    };
+    const rng = createPrng(42);
+    const cols = Array.from({ length: 5 }, () => Array.from({ length: 333 }, () => rng.nextFloat()));
+    const s = bootstrapSummary({ a: cols[0]!, b: cols[1]!, c: cols[2]!, d: cols[3]!, e: cols[4]! }, { resamples: 500, seed: 7 });
+    expect([s.a, s.b, s.c, s.d, s.e].map((m) => [m.low, m.high])).toEqual(oracle(cols, 500, 7));
+    const draws = new Uint32Array(10);
+    createPrng(3).fillInts(17, draws);
+    const one = createPrng(3);
+    expect(Array.from(draws)).toEqual(Array.from({ length: 10 }, () => one.nextInt(17)));
+  });
+
   it('rejects bad options', () => {
     expect(() => bootstrapCI([1], { resamples: 0 })).toThrow(/resamples/);
     expect(() => bootstrapCI([1], { seed: 1.5 })).toThrow(/seed/);

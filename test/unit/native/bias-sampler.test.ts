@@ -5,7 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { loadDevAddon, useDevAddon } from '../../../bindings/dev.js';
 import { VocabMatrix } from '../../../lib/vocab-matrix.js';
 import { nativeMatrixOf } from '../../../lib/vocab-matrix.js';
-import { mulberry32 } from '../../../lib/bench/stats.js';
+import { mulberry32 } from '../../../bench/prng.js';
 
 useDevAddon();
 

@@ -34,4 +34,15 @@ describe('GitHub workflows', () => {
     expect(steps.some((s) => s.run === 'npm run prebuild')).toBe(true);
     expect(steps.some((s) => s.uses?.startsWith('actions/upload-artifact'))).toBe(true);
   });
+
+  it('builds win32-x64 with MSVC (MinGW-w64 is exercised by .ci/run: cross build + Wine)', () => {
+    const wf = parse(readFileSync(path.join(dir, 'prebuild.yml'), 'utf8')) as {
+      jobs: { build: { strategy: { matrix: { include: { name: string; toolchain?: string }[] } }; steps: { if?: string; run?: string; uses?: string }[] } };
+    };
+    const win = wf.jobs.build.strategy.matrix.include.find((m) => m.name === 'win32-x64');
+    expect(win?.toolchain).toBe('msvc');
+    const msvcSteps = wf.jobs.build.steps.filter((s) => s.if === "matrix.toolchain == 'msvc'");
+    expect(msvcSteps.some((s) => s.uses?.startsWith('ilammy/msvc-dev-cmd@'))).toBe(true);
+    expect(msvcSteps.some((s) => s.run?.includes('cl|link') && s.run.includes('build/CMakeCache.txt'))).toBe(true);
+  });
 });

@@ -6,7 +6,7 @@
  * cannot be downloaded everywhere. Files are cached outside the repository, in
  * `$PERSONA_GEN_CACHE/bench-models` (default `~/.cache/persona-gen/bench-models`).
  *
- * Run `node dist/bench/models.js [--quick] [--model NAME] [--quant TYPE]` to build them ahead
+ * Run `node build-bench/models.js [--quick] [--model NAME] [--quant TYPE]` to build them ahead
  * of `npm run bench` (which builds what is missing itself).
  * @module
  */
@@ -14,9 +14,9 @@ import { existsSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeQuantType, NativeSyntheticModelSpec } from '../../bindings/dev.js';
-import { loadDevAddon, useDevAddon } from '../../bindings/dev.js';
-import { packageRoot } from '../../bindings/index.js';
+import type { NativeQuantType, NativeSyntheticModelSpec } from '../bindings/dev.js';
+import { loadDevAddon, useDevAddon } from '../bindings/dev.js';
+import { packageRoot } from '../bindings/index.js';
 
 // The model writer and quantizer live in the development addon, which the whole process must then use.
 useDevAddon();

@@ -5,9 +5,24 @@
  * run i of A) before summarizing.
  * @module
  */
-import { benchStat, type BenchStat } from './metrics-bench.js';
+export { mulberry32, randomVector, seededRandom } from './prng.js';
 
-export { benchStat, type BenchStat };
+/** Median, min and max of a series of measurements. */
+export interface BenchStat {
+  median: number;
+  min: number;
+  max: number;
+  runs: number;
+}
+
+/** Summarizes measurements (at least one). */
+export function benchStat(values: readonly number[]): BenchStat {
+  if (values.length === 0) throw new RangeError('benchStat needs at least one value');
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, runs: sorted.length };
+}
 
 /** One variant of a comparison: a name and a function that runs it once and returns its figures. */
 export interface Variant<F extends string> {
@@ -56,32 +71,6 @@ export function pairedRatio(b: readonly number[], a: readonly number[]): BenchSt
     throw new RangeError(`pairedRatio needs two non-empty series of equal length, got ${b.length} and ${a.length}`);
   }
   return benchStat(b.map((x, i) => x / a[i]!));
-}
-
-/** A deterministic pseudo-random generator of floats in [0, 1): mulberry32 (the benchmarks' and tests' one PRNG). */
-export function mulberry32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-/** A deterministic pseudo-random generator of floats in [-1, 1) (mulberry32). */
-export function seededRandom(seed: number): () => number {
-  const next = mulberry32(seed);
-  return () => next() * 2 - 1;
-}
-
-/** `n` random floats in [-1, 1) from `seed`. */
-export function randomVector(n: number, seed: number): Float32Array {
-  const rand = seededRandom(seed);
-  const out = new Float32Array(n);
-  for (let i = 0; i < n; i++) out[i] = rand();
-  return out;
 }
 
 /**

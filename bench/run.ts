@@ -25,15 +25,16 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, totalmem } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { NativeQuantType } from '../../bindings/dev.js';
-import { packageRoot } from '../../bindings/index.js';
-import { systemInfo } from '../system-info.js';
+import type { NativeQuantType } from '../bindings/dev.js';
+import { packageRoot } from '../bindings/index.js';
+import { systemInfo } from '../dist/system-info.js';
 import { embedBench, type EmbedBenchResult } from './embed-bench.js';
 import { generationBench, type GenerationBenchResult } from './generation-bench.js';
 import { bandwidthBench, kernelBench, type BandwidthResult, type KernelResult } from './kernel-bench.js';
 import { memoryBench, type MemoryBenchResult } from './memory-bench.js';
 import { ROUGE_PYTHON_NOTE } from './metrics-bench.js';
 import { metricsSection, type MetricsSectionResult } from './metrics-section.js';
+import type { ScoreCommandBenchResult } from './score-command-bench.js';
 import { BENCH_MODELS, ensureBenchModel, TINY_QWEN, type BenchModelFile } from './models.js';
 import { renderSection, type Row } from './table.js';
 
@@ -89,6 +90,8 @@ export interface BenchReport {
   embed: EmbedBenchResult | null;
   memory: MemoryBenchResult | null;
   goals: Goal[];
+  /** Sections that threw: the run goes on with the others, then exits non-zero. */
+  failures: { section: Section; error: string }[];
   durationSec: number;
 }
 
@@ -172,7 +175,18 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
     embed: null,
     memory: null,
     goals: [],
+    failures: [],
     durationSec: 0,
+  };
+  // A section that throws is recorded and the others still run; main() then exits non-zero.
+  const attempt = async (section: Section, body: () => Promise<void>): Promise<void> => {
+    try {
+      await body();
+    } catch (err) {
+      const error = err instanceof Error ? err.message : String(err);
+      log(`FAILED: ${section}: ${error}`);
+      report.failures.push({ section, error });
+    }
   };
   if (report.machine.loadAverageBefore[0]! > s.threads * 0.5) {
     log(`note: the load average is ${report.machine.loadAverageBefore.map((x) => x.toFixed(2)).join(' ')}: other work shares the CPUs, timings will be noisy`);
@@ -193,72 +207,86 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
   if (has('bandwidth') || has('kernel') || has('decode')) {
     log('bandwidth...');
     const counts = [...new Set([1, s.threads])];
-    report.bandwidth = await bandwidthBench({ bufferBytes: s.quick ? 64 * 2 ** 20 : 512 * 2 ** 20, runs: s.runs, threadCounts: counts });
+    await attempt('bandwidth', async () => {
+      report.bandwidth = await bandwidthBench({ bufferBytes: s.quick ? 64 * 2 ** 20 : 512 * 2 ** 20, runs: s.runs, threadCounts: counts });
+    });
   }
   const bw1 = report.bandwidth.find((b) => b.threads === 1)?.gbps.median ?? null;
   const bwN = report.bandwidth.find((b) => b.threads === s.threads)?.gbps.median ?? null;
 
   if (has('kernel')) {
     log('bias kernel...');
-    report.kernel = await kernelBench({
-      rows: s.quick ? [32_000] : [32_000, 151_936],
-      dims: s.quick ? [64, 384] : [64, 384, 768],
-      dtypes: ['f32', 'f16'],
-      runs: s.runs,
-      bandwidthGBps: bw1,
-      log,
+    await attempt('kernel', async () => {
+      report.kernel = await kernelBench({
+        rows: s.quick ? [32_000] : [32_000, 151_936],
+        dims: s.quick ? [64, 384] : [64, 384, 768],
+        dtypes: ['f32', 'f16'],
+        runs: s.runs,
+        bandwidthGBps: bw1,
+        log,
+      });
     });
   }
 
   if (has('decode') || has('compare')) {
     for (const f of files) {
       log(`generation: ${f.spec.name} ${f.quant}...`);
-      const r = await generationBench(f, {
-        threads: s.threads,
-        runs: s.runs,
-        promptTokens: s.promptTokens,
-        genTokens: s.genTokens,
-        contextSize: 1024,
-        batchSize: 512,
-        matrixDims: 384,
-        beta: 2,
-        guardTopK: 20,
-        compare: has('compare'),
-        log,
+      await attempt(has('compare') ? 'compare' : 'decode', async () => {
+        const r = await generationBench(f, {
+          threads: s.threads,
+          runs: s.runs,
+          promptTokens: s.promptTokens,
+          genTokens: s.genTokens,
+          contextSize: 1024,
+          batchSize: 512,
+          matrixDims: 384,
+          beta: 2,
+          guardTopK: 20,
+          compare: has('compare'),
+          log,
+        });
+        const bound =
+          bwN === null
+            ? null
+            : {
+                bandwidthGBps: bwN,
+                tokensPerSec: (bwN * 1e9) / r.weightBytes,
+                fractionReached: r.plain.decodeTps.median / ((bwN * 1e9) / r.weightBytes),
+              };
+        report.generation.push({ ...r, bound });
+        if (has('compare') && r.nodeLlamaCpp.skipped) throw new Error(`node-llama-cpp did not run: ${r.nodeLlamaCpp.reason}`);
       });
-      const bound =
-        bwN === null
-          ? null
-          : {
-              bandwidthGBps: bwN,
-              tokensPerSec: (bwN * 1e9) / r.weightBytes,
-              fractionReached: r.plain.decodeTps.median / ((bwN * 1e9) / r.weightBytes),
-            };
-      report.generation.push({ ...r, bound });
     }
   }
 
   if (has('metrics')) {
     log('metrics...');
-    report.metrics = await metricsSection({ pairs: s.quick ? 200 : 2000, runs: s.runs });
+    await attempt('metrics', async () => {
+      report.metrics = await metricsSection({ pairs: s.quick ? 200 : 2000, longPairs: s.quick ? 300 : 4000, runs: s.runs });
+      if (report.metrics.skipped) throw new Error(report.metrics.reason);
+    });
   }
   if (has('embed')) {
     log('embeddings...');
-    report.embed = await embedBench({ batchSizes: [1, 8, 32], sentences: s.quick ? 32 : 256, wordsPerSentence: 16, dims: 384, runs: s.runs });
+    await attempt('embed', async () => {
+      report.embed = await embedBench({ batchSizes: [1, 8, 32], sentences: s.quick ? 32 : 256, wordsPerSentence: 16, dims: 384, runs: s.runs });
+    });
   }
   if (has('memory')) {
     const f = files.find((x) => x.spec.name === 'qwen2.5-0.5b' && x.quant === 'q4_k_m') ?? files[0];
     if (f) {
       log(`memory (${s.rssCalls} calls)...`);
-      report.memory = await memoryBench({
-        label: `${f.spec.name} ${f.quant}`,
-        model: f.path,
-        threads: s.threads,
-        contextSize: 1024,
-        promptTokens: 16,
-        genTokens: 8,
-        matrixDims: 384,
-        calls: s.rssCalls,
+      await attempt('memory', async () => {
+        report.memory = await memoryBench({
+          label: `${f.spec.name} ${f.quant}`,
+          model: f.path,
+          threads: s.threads,
+          contextSize: 1024,
+          promptTokens: 16,
+          genTokens: 8,
+          matrixDims: 384,
+          calls: s.rssCalls,
+        });
       });
     }
   }
@@ -283,6 +311,14 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
 }
 
 const MiB = 2 ** 20;
+
+function scoreCommandRows(sc: ScoreCommandBenchResult): Row[] {
+  const note = `${sc.pairs} State of the Union pairs, load ${sc.loadAverageBefore[0]!.toFixed(2)}`;
+  return [
+    ...Object.entries(sc.pairsPerSec).map(([name, stat]) => ({ label: `score command, long texts: ${name}`, stat, unit: 'pairs/s', digits: 0, note })),
+    ...Object.entries(sc.ratios).map(([name, stat]) => ({ label: `score command: ${name}`, stat, unit: 'x', digits: 2 })),
+  ];
+}
 
 /** The report as text tables. */
 export function renderReport(r: BenchReport): string {
@@ -375,17 +411,16 @@ export function renderReport(r: BenchReport): string {
                   { label: 'METEOR: ours / NLTK', value: r.metrics.meteorOverPython, unit: 'x', digits: 1, note: 'goal >= 10' },
                 ]),
             { label: 'ROUGE in Python (rouge_score)', value: '-', note: ROUGE_PYTHON_NOTE },
+            ...scoreCommandRows(r.metrics.scoreCommand),
           ]),
     );
   }
   if (r.embed) {
     parts.push(
-      r.embed.skipped
-        ? renderSection('embeddings', [{ label: 'skipped', value: '-', note: r.embed.reason }])
-        : renderSection(
-            `embeddings: ${r.embed.model}, ${r.embed.sentences} sentences of ${r.embed.wordsPerSentence} words`,
-            r.embed.byBatchSize.map((b) => ({ label: `batch ${b.batchSize}`, stat: b.sentencesPerSec, unit: 'sentences/s', digits: 0 })),
-          ),
+      renderSection(
+        `embeddings: ${r.embed.model}, ${r.embed.sentences} sentences of ${r.embed.wordsPerSentence} words`,
+        r.embed.byBatchSize.map((b) => ({ label: `batch ${b.batchSize}`, stat: b.sentencesPerSec, unit: 'sentences/s', digits: 0 })),
+      ),
     );
   }
   if (r.memory) {
@@ -409,6 +444,9 @@ export function renderReport(r: BenchReport): string {
       ),
     );
   }
+  if (r.failures.length > 0) {
+    parts.push(renderSection('FAILED sections', r.failures.map((f) => ({ label: f.section, value: 'failed', note: f.error.split('\n')[0] }))));
+  }
   parts.push(`${r.randomWeightModels}\nduration ${r.durationSec.toFixed(0)} s`);
   return parts.join('\n');
 }
@@ -420,6 +458,10 @@ async function main(): Promise<void> {
   mkdirSync(path.dirname(s.out), { recursive: true });
   writeFileSync(s.out, `${JSON.stringify(report, null, 2)}\n`);
   process.stdout.write(s.json ? `${JSON.stringify(report, null, 2)}\n` : `${renderReport(report)}\nwritten to ${s.out}\n`);
+  if (report.failures.length > 0) {
+    process.stderr.write(`bench: ${report.failures.length} section(s) failed: ${report.failures.map((f) => f.section).join(', ')}\n`);
+    process.exitCode = 1;
+  }
 }
 
 if (process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {

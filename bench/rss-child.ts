@@ -4,12 +4,12 @@
  * runs one personalized generation and reads the peak; then runs `calls` more generations
  * and samples the resident set after each (after a garbage collection). Prints one JSON line.
  *
- * Usage: `node --expose-gc dist/bench/rss-child.js '<json settings>'`.
+ * Usage: `node --expose-gc build-bench/rss-child.js '<json settings>'`.
  * @module
  */
 import { readFileSync, writeFileSync } from 'node:fs';
-import { loadModel } from '../model.js';
-import { VocabMatrix } from '../vocab-matrix.js';
+import { loadModel } from '../dist/model.js';
+import { VocabMatrix } from '../dist/vocab-matrix.js';
 import { benchPrompt } from './generation-bench.js';
 import { randomVector } from './stats.js';
 

@@ -7,9 +7,9 @@
  * The kernel runs on one thread, so it is compared with the one-thread copy.
  * @module
  */
-import type { NativeKernelImpl } from '../../bindings/index.js';
-import { loadDevAddon, useDevAddon } from '../../bindings/dev.js';
-import { VocabMatrix, nativeMatrixOf, type VocabMatrixDtype } from '../vocab-matrix.js';
+import type { NativeKernelImpl } from '../bindings/index.js';
+import { loadDevAddon, useDevAddon } from '../bindings/dev.js';
+import { VocabMatrix, nativeMatrixOf, type VocabMatrixDtype } from '../dist/vocab-matrix.js';
 import { alternate, benchStat, pairedRatio, randomVector, type BenchStat } from './stats.js';
 
 // The bench tools live in the development addon, which the whole process must then use.

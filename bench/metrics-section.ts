@@ -8,6 +8,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { PythonReference } from './metrics-bench.js';
+import type { ScoreCommandBenchResult } from './score-command-bench.js';
 import type { BenchStat } from './stats.js';
 
 /** The report of metrics-bench.js, or why it was skipped. */
@@ -25,6 +26,8 @@ export type MetricsSectionResult =
       pythonReference: PythonReference;
       /** Our METEOR pairs/s over NLTK's (medians), or null when NLTK was not measured. */
       meteorOverPython: number | null;
+      /** `persona-gen score` end to end on long texts, serial vs worker threads. */
+      scoreCommand: ScoreCommandBenchResult;
     }
   | { skipped: true; reason: string };
 
@@ -32,14 +35,14 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 
 /** The default fixture: ../shared/fixtures/metrics-dev.jsonl beside the repository. */
 export function defaultMetricsFixture(): string {
-  return path.resolve(here, '../../../shared/fixtures/metrics-dev.jsonl');
+  return path.resolve(here, '../../shared/fixtures/metrics-dev.jsonl');
 }
 
-/** Runs the metrics benchmark with `pairs` pairs per run and `runs` timed runs. */
-export async function metricsSection(o: { pairs: number; runs: number; fixture?: string }): Promise<MetricsSectionResult> {
+/** Runs the metrics benchmark with `pairs` pairs per run (`longPairs` long-text pairs for the score command) and `runs` timed runs. */
+export async function metricsSection(o: { pairs: number; longPairs: number; runs: number; fixture?: string }): Promise<MetricsSectionResult> {
   const fixture = o.fixture ?? defaultMetricsFixture();
   if (!existsSync(fixture)) return { skipped: true, reason: `the metrics fixture ${fixture} is absent` };
-  const args = [path.join(here, 'metrics-bench.js'), '--json', '--fixture', fixture, '--pairs', String(o.pairs), '--runs', String(o.runs)];
+  const args = [path.join(here, 'metrics-bench.js'), '--json', '--fixture', fixture, '--pairs', String(o.pairs), '--long-pairs', String(o.longPairs), '--runs', String(o.runs)];
   const out = await new Promise<string>((resolve, reject) => {
     const p = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
@@ -61,5 +64,6 @@ export async function metricsSection(o: { pairs: number; runs: number; fixture?:
     meteorFirstScoreMs: r.meteorFirstScoreMs,
     pythonReference: r.pythonReference,
     meteorOverPython: r.meteorOverPython,
+    scoreCommand: r.scoreCommand,
   };
 }

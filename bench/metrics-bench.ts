@@ -9,7 +9,11 @@
  * The Python reference, NLTK's METEOR, is measured beside it when a Python with NLTK is found
  * (scripts/bench-python-meteor.py; `--python EXE` picks the interpreter).
  *
- * Usage: `node dist/bench/metrics-bench.js [--fixture FILE] [--nltk-data DIR] [--pairs N] [--runs N] [--python EXE] [--json]`
+ * Then `persona-gen score` end to end on long texts (`score-command-bench.ts`: State of the
+ * Union pairs, serial vs worker threads, and an older build with `--score-baseline DIR`).
+ *
+ * Usage: `node build-bench/metrics-bench.js [--fixture FILE] [--nltk-data DIR] [--pairs N] [--runs N] [--python EXE]
+ * [--long-pairs N] [--score-baseline DIR] [--only score] [--json]`
  * (`npm run bench:metrics`). The fixture defaults to `../shared/fixtures/metrics-dev.jsonl`
  * next to the repository, the NLTK data (Punkt parameters for METEOR's `word_tokenize`) to
  * `../shared/nltk_data` when it exists.
@@ -20,34 +24,22 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { createRougeScorer } from '../metrics/rouge.js';
+import { createRougeScorer } from '../dist/metrics/rouge.js';
+import { ensureLongTextPairs } from './long-texts.js';
+import { scoreCommandBench, type ScoreCommandBenchResult } from './score-command-bench.js';
+import { benchStat, type BenchStat } from './stats.js';
 
 interface Pair {
   prediction: string;
   reference: string;
 }
 
-/** Median, min and max of a series of measurements. */
-export interface BenchStat {
-  median: number;
-  min: number;
-  max: number;
-  runs: number;
-}
-
-/** Summarizes measurements (at least one). */
-export function benchStat(values: readonly number[]): BenchStat {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  const median = sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-  return { median, min: sorted[0]!, max: sorted[sorted.length - 1]!, runs: sorted.length };
-}
-
 const here = path.dirname(fileURLToPath(import.meta.url));
-const repoRoot = path.resolve(here, '../..');
+const repoRoot = path.resolve(here, '..');
 
 function argValue(args: readonly string[], name: string): string | undefined {
   const i = args.indexOf(name);
@@ -146,7 +138,7 @@ export function pythonReference(
 /** Child-process mode: prints the ms from before loading METEOR to its first score. */
 async function coldMeteor(pair: Pair, nltkData: string | undefined): Promise<void> {
   const t0 = performance.now();
-  const { createMeteorScorer } = await import('../metrics/meteor.js');
+  const { createMeteorScorer } = await import('../dist/metrics/meteor.js');
   const scorer = await createMeteorScorer(nltkData === undefined ? {} : { nltkData });
   const value = scorer.score(pair.reference, pair.prediction);
   const ms = performance.now() - t0;
@@ -169,6 +161,20 @@ async function main(): Promise<void> {
   }
   const minPairs = positiveInt('--pairs', argValue(args, '--pairs'), 10_000);
   const runs = positiveInt('--runs', argValue(args, '--runs'), 5);
+  const longPairs = positiveInt('--long-pairs', argValue(args, '--long-pairs'), 4000);
+  const only = argValue(args, '--only');
+  if (only !== undefined && only !== 'score') throw new Error(`--only: unknown part "${only}" (known: score)`);
+  const scoreSection = async (log: (s: string) => void): Promise<ScoreCommandBenchResult> => {
+    const file = ensureLongTextPairs(longPairs);
+    log(`score command on ${longPairs} State of the Union pairs (${file}), load average ${loadavg().map((x) => x.toFixed(2)).join(' ')}...`);
+    const baselineRoot = argValue(args, '--score-baseline');
+    return scoreCommandBench({ file, pairs: longPairs, runs, nltkData, repoRoot, ...(baselineRoot === undefined ? {} : { baselineRoot: path.resolve(baselineRoot) }), log });
+  };
+  if (only === 'score') {
+    const r = await scoreSection((s) => process.stderr.write(`${s}\n`));
+    process.stdout.write(args.includes('--json') ? `${JSON.stringify(r, null, 2)}\n` : renderScoreCommand(r));
+    return;
+  }
   const copies = Math.ceil(minPairs / base.length);
   const pairs = Array.from({ length: copies }, () => base).flat();
   const json = args.includes('--json');
@@ -204,7 +210,7 @@ async function main(): Promise<void> {
   const firstScore = benchStat(coldMs);
 
   log('METEOR throughput...');
-  const { createMeteorScorer } = await import('../metrics/meteor.js');
+  const { createMeteorScorer } = await import('../dist/metrics/meteor.js');
   const meteor = await createMeteorScorer(nltkData === undefined ? {} : { nltkData });
   const meteorRate = throughput(pairs, runs, () => (p) => void meteor.score(p.reference, p.prediction));
 
@@ -212,6 +218,7 @@ async function main(): Promise<void> {
   // NLTK runs ~10x slower: at most 2,000 pairs and 3 runs keep its share of the benchmark short.
   const python = pythonReference(fixture, nltkData, argValue(args, '--python'), { pairs: Math.min(2000, pairs.length), runs: Math.min(runs, 3) });
   if (python.skipped) log(`  skipped: ${python.reason}`);
+  const scoreCommand = await scoreSection(log);
 
   const report = {
     node: process.version,
@@ -227,6 +234,7 @@ async function main(): Promise<void> {
     pythonReference: python,
     meteorOverPython: python.skipped ? null : meteorRate.median / python.meteorPairsPerSec.median,
     rougePython: ROUGE_PYTHON_NOTE,
+    scoreCommand,
   };
   if (json) {
     process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
@@ -250,9 +258,18 @@ async function main(): Promise<void> {
               `(NLTK's time to first score ${python.firstScoreMs.toFixed(0)} ms; it agrees with the fixture's 3.10.3 values within 1e-6 on ${(python.fixtureAgreement1e6 * 100).toFixed(1)}% of pairs)`,
           ].join('\n'),
       `ROUGE in Python (rouge_score): ${ROUGE_PYTHON_NOTE}`,
-      '',
+      renderScoreCommand(scoreCommand),
     ].join('\n'),
   );
+}
+
+/** The score-command section as text lines. */
+export function renderScoreCommand(r: ScoreCommandBenchResult): string {
+  const lines = [`persona-gen score end to end, ${r.pairs} State of the Union pairs, ${r.threads} threads, load average ${r.loadAverageBefore.map((x) => x.toFixed(2)).join(' ')} before, ${r.loadAverageAfter.map((x) => x.toFixed(2)).join(' ')} after`];
+  for (const [name, s] of Object.entries(r.pairsPerSec)) lines.push(`  ${name.padEnd(32)}${s.median.toFixed(0).padStart(10)} pairs/s  (min ${s.min.toFixed(0)}, max ${s.max.toFixed(0)}, ${s.runs} runs)`);
+  for (const [name, s] of Object.entries(r.ratios)) lines.push(`  ${name.padEnd(32)}${s.median.toFixed(2).padStart(10)} x        (min ${s.min.toFixed(2)}, max ${s.max.toFixed(2)})`);
+  lines.push(`  same JSON summary from every variant: ${r.identicalOutput ? 'yes' : 'NO'}${r.baseline ? ` (baseline: ${r.baseline})` : ''}`);
+  return `${lines.join('\n')}\n`;
 }
 
 const invokedDirectly = process.argv[1] !== undefined && path.resolve(process.argv[1]) === fileURLToPath(import.meta.url);

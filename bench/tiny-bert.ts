@@ -5,11 +5,13 @@
  * The ONNX graph is `last_hidden_state = (E[input_ids] + T[token_type_ids]) * attention_mask[..., None]`
  * so mean pooling over it is meaningful and can be recomputed by hand from the tables.
  * The ONNX protobuf is written with a minimal encoder (no protobuf dependency).
+ * Used by the embeddings benchmark and by the embedder's tests.
+ * @module
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
-import { seededRandom } from '../../lib/bench/stats.js';
+import { seededRandom } from './prng.js';
 
 // ---------------------------------------------------------------------------
 // Minimal protobuf writer

@@ -12,8 +12,8 @@
  *   llama.cpp context per call; node-llama-cpp reuses one and clears its history).
  * @module
  */
-import { loadModel, type Model } from '../model.js';
-import { VocabMatrix } from '../vocab-matrix.js';
+import { loadModel, type Model } from '../dist/model.js';
+import { VocabMatrix } from '../dist/vocab-matrix.js';
 import type { BenchModelFile } from './models.js';
 import { loadNodeLlamaCpp, type NlcRunner } from './node-llama-cpp-runner.js';
 import { alternate, benchStat, pairedRatio, quietMachine, randomVector, type BenchStat, type Variant } from './stats.js';

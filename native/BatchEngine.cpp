@@ -1,0 +1,361 @@
+// BatchEngine: one context, many sequences, one loop (see the header for the design).
+#include "BatchEngine.h"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "LlamaLog.h"
+
+namespace persona {
+namespace {
+
+const char * const kDisposed = "the model was disposed while this generation was running";
+
+size_t commonPrefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b, size_t limit) {
+    const size_t n = std::min({a.size(), b.size(), limit});
+    size_t i = 0;
+    while (i < n && a[i] == b[i]) i++;
+    return i;
+}
+
+}  // namespace
+
+BatchEngine::BatchEngine(llama_model * model, EngineSettings settings)
+    : model_(model),
+      settings_(settings),
+      batch_(llama_batch_init(static_cast<int32_t>(settings.n_batch), 0, 1)),
+      slots_(settings.n_parallel),
+      admitted_at_(settings.n_parallel, 0) {
+    share_prefixes_ = settings.share_prompts && !llama_model_is_recurrent(model) && !llama_model_is_hybrid(model);
+}
+
+BatchEngine::~BatchEngine() {
+    ctx_.reset();  // before the model (the owner frees the model after the engine)
+    llama_batch_free(batch_);
+}
+
+bool BatchEngine::submit(std::shared_ptr<Sequence> seq) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (stopping_.load()) {
+        seq->fail(kDisposed);
+        return false;
+    }
+    waiting_.push_back(std::move(seq));
+    if (looping_) return false;
+    looping_ = true;
+    return true;
+}
+
+void BatchEngine::shutdown() { stopping_.store(true); }
+
+EngineStats BatchEngine::stats() const {
+    EngineStats s;
+    s.parallel = settings_.n_parallel;
+    s.context_cells = context_cells_.load();
+    s.steps = steps_.load();
+    s.tokens_decoded = tokens_decoded_.load();
+    s.prompt_tokens_decoded = prompt_decoded_.load();
+    s.prompt_tokens_reused = prompt_reused_.load();
+    s.max_batch_sequences = max_batch_seqs_.load();
+    std::lock_guard<std::mutex> lock(mutex_);
+    s.waiting = static_cast<uint32_t>(waiting_.size());
+    for (const auto & slot : slots_) s.active += slot ? 1 : 0;
+    return s;
+}
+
+bool BatchEngine::createContext() {
+    llama_context_params cp = llama_context_default_params();
+    cp.n_ctx = settings_.n_ctx_seq * settings_.n_parallel;
+    cp.n_batch = settings_.n_batch;
+    cp.n_ubatch = settings_.n_batch;
+    cp.n_seq_max = settings_.n_parallel;
+    cp.n_outputs_max = settings_.n_parallel;  // one logits row per sequence and step
+    cp.kv_unified = true;                     // one cache: shared prefixes are tagged, not copied
+    cp.n_threads = settings_.n_threads;
+    cp.n_threads_batch = settings_.n_threads;
+    cp.no_perf = true;
+    cp.abort_callback = [](void * data) { return static_cast<BatchEngine *>(data)->stopping_.load(); };
+    cp.abort_callback_data = this;
+    LlamaLog::clearThreadErrors();
+    ctx_.reset(llama_init_from_model(model_, cp));
+    if (!ctx_) return false;
+    context_cells_.store(llama_n_ctx(ctx_.get()));
+    return true;
+}
+
+void BatchEngine::run() {
+    try {
+        loop();
+    } catch (const std::exception & e) {
+        abandon(std::string("the batch engine failed: ") + e.what());
+    } catch (...) {
+        abandon("the batch engine failed with an unknown native error");
+    }
+}
+
+// After an unexpected exception: every request ends with `message`, and the next request
+// starts a new loop.
+void BatchEngine::abandon(const std::string & message) {
+    failAll(message);
+    std::deque<std::shared_ptr<Sequence>> doomed;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        doomed.swap(waiting_);
+        looping_ = false;
+    }
+    for (auto & s : doomed) s->fail(message);
+}
+
+void BatchEngine::loop() {
+    for (;;) {
+        if (stopping_.load()) {
+            failAll(kDisposed);
+            ctx_.reset();
+            std::lock_guard<std::mutex> lock(mutex_);
+            for (auto & s : waiting_) s->fail(kDisposed);
+            waiting_.clear();
+            looping_ = false;
+            return;
+        }
+        if (!ctx_ && !createContext()) {
+            failWaiting("could not create a context of " + std::to_string(settings_.n_ctx_seq) + " x " +
+                        std::to_string(settings_.n_parallel) + " tokens (loadModel's contextSize x parallel): " +
+                        LlamaLog::threadErrors());
+        }
+        if (!admit()) return;
+        dropAborted();
+        const std::vector<Part> parts = planStep();
+        if (!parts.empty()) decodeParts(parts, 0, parts.size());
+    }
+}
+
+// Gives free slots to waiting requests; false (and the loop ends) when nothing is left to do.
+bool BatchEngine::admit() {
+    std::vector<std::pair<std::shared_ptr<Sequence>, int32_t>> admitted;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        const bool any_active = std::any_of(slots_.begin(), slots_.end(), [](const auto & s) { return s != nullptr; });
+        if (waiting_.empty() && !any_active) {
+            looping_ = false;
+            return false;
+        }
+        if (!ctx_) return true;  // its requests were failed above; the next round ends the loop
+        for (auto it = waiting_.begin(); it != waiting_.end();) {
+            auto free_slot = std::find(slots_.begin(), slots_.end(), nullptr);
+            if (free_slot == slots_.end()) break;
+            int32_t source = -1;
+            const size_t reusable = sharedCells(**it, source);
+            if (!(*it)->aborted() && waitsForPrefix(**it, reusable)) {
+                ++it;  // its prefix is being decoded by another sequence: copy it next step
+                continue;
+            }
+            const int32_t slot = static_cast<int32_t>(free_slot - slots_.begin());
+            *free_slot = *it;
+            admitted_at_[static_cast<size_t>(slot)] = ++admissions_;
+            admitted.emplace_back(*it, slot);
+            it = waiting_.erase(it);
+        }
+    }
+    for (const auto & [seq, slot] : admitted) startSequence(seq, slot);
+    return true;
+}
+
+// The number of this request's prompt tokens that another sequence holds in the cache (never
+// the last prompt token: that one is decoded for the request's own logits row).
+size_t BatchEngine::sharedCells(const Sequence & seq, int32_t & source) const {
+    size_t best = 0;
+    if (!share_prefixes_) return 0;
+    for (const auto & other : slots_) {
+        if (!other || other->seqId() < 0) continue;
+        const size_t n = commonPrefix(seq.prompt(), other->history(), std::min(other->cached(), seq.prompt().size() - 1));
+        if (n > best) {
+            best = n;
+            source = other->seqId();
+        }
+    }
+    return best;
+}
+
+// Whether a sequence still reading its prompt will soon hold more of this request's prefix
+// than can be copied now (requests with the same prompt then wait one step, not decode it twice).
+bool BatchEngine::waitsForPrefix(const Sequence & seq, size_t reusable) const {
+    if (!share_prefixes_) return false;
+    for (const auto & other : slots_) {
+        if (!other || !other->prefilling()) continue;
+        if (commonPrefix(seq.prompt(), other->prompt(), seq.prompt().size() - 1) > reusable) return true;
+    }
+    return false;
+}
+
+void BatchEngine::startSequence(const std::shared_ptr<Sequence> & seq, int32_t slot) {
+    int32_t source = -1;
+    const size_t reused = sharedCells(*seq, source);
+    llama_memory_t mem = llama_get_memory(ctx_.get());
+    llama_memory_seq_rm(mem, slot, -1, -1);  // nothing should be left; make sure
+    try {
+        if (reused > 0) llama_memory_seq_cp(mem, source, slot, 0, static_cast<llama_pos>(reused));
+        seq->start(llama_model_get_vocab(model_), slot, reused);
+    } catch (const std::exception & e) {
+        release(slot);
+        seq->fail(e.what());
+        return;
+    }
+    prompt_reused_ += reused;
+}
+
+void BatchEngine::dropAborted() {
+    for (size_t slot = 0; slot < slots_.size(); slot++) {
+        const std::shared_ptr<Sequence> seq = slots_[slot];
+        if (seq && seq->aborted()) {
+            release(static_cast<int32_t>(slot));
+            seq->finish("abort");
+        }
+    }
+}
+
+// The step's batch: every generating sequence's next token, then prompt chunks (oldest first)
+// while there is room.
+std::vector<BatchEngine::Part> BatchEngine::planStep() const {
+    std::vector<Part> parts;
+    int32_t room = static_cast<int32_t>(settings_.n_batch);
+    std::vector<size_t> reading;
+    for (size_t slot = 0; slot < slots_.size(); slot++) {
+        const auto & seq = slots_[slot];
+        if (!seq || seq->pending() == 0) continue;
+        if (seq->prefilling()) {
+            reading.push_back(slot);
+        } else {
+            parts.push_back({seq, 1});
+            room--;
+        }
+    }
+    std::sort(reading.begin(), reading.end(), [this](size_t a, size_t b) { return admitted_at_[a] < admitted_at_[b]; });
+    for (size_t slot : reading) {
+        if (room <= 0) break;
+        const int32_t n = std::min<int32_t>(room, static_cast<int32_t>(slots_[slot]->pending()));
+        parts.push_back({slots_[slot], n});
+        room -= n;
+    }
+    return parts;
+}
+
+// Puts parts [begin, end) into the batch; rows[i] = the batch index of part i's logits row, or -1.
+bool BatchEngine::fillBatch(const std::vector<Part> & parts, size_t begin, size_t end, std::vector<int32_t> & rows) {
+    batch_.n_tokens = 0;
+    for (size_t i = begin; i < end; i++) {
+        rows[i] = -1;
+        if (parts[i].seq->done()) continue;  // failed while an earlier half was retried
+        const Sequence & seq = *parts[i].seq;
+        const size_t first = seq.cached();
+        const auto & history = seq.history();
+        for (int32_t j = 0; j < parts[i].n; j++) {
+            const int32_t k = batch_.n_tokens++;
+            const size_t at = first + static_cast<size_t>(j);
+            batch_.token[k] = history[at];
+            batch_.pos[k] = static_cast<llama_pos>(at);
+            batch_.n_seq_id[k] = 1;
+            batch_.seq_id[k][0] = seq.seqId();
+            batch_.logits[k] = at + 1 == history.size();
+            if (batch_.logits[k]) rows[i] = k;
+        }
+    }
+    return batch_.n_tokens > 0;
+}
+
+void BatchEngine::decodeParts(const std::vector<Part> & parts, size_t begin, size_t end) {
+    std::vector<int32_t> rows(parts.size(), -1);
+    if (!fillBatch(parts, begin, end, rows)) return;
+    LlamaLog::clearThreadErrors();
+    const int32_t rc = llama_decode(ctx_.get(), batch_);
+    if (rc == 0) {
+        afterDecode(parts, begin, end, rows);
+        return;
+    }
+    if (rc == 2 || stopping_.load()) {
+        rollback(parts, begin, end);
+        return;  // the loop fails everything on its next round
+    }
+    const std::string why = "llama_decode failed (code " + std::to_string(rc) + "): " + LlamaLog::threadErrors();
+    rollback(parts, begin, end);
+    if (end - begin > 1) {
+        // Retry in halves: a smaller batch may fit; a sequence that fails alone fails alone.
+        const size_t mid = begin + (end - begin) / 2;
+        decodeParts(parts, begin, mid);
+        decodeParts(parts, mid, end);
+        return;
+    }
+    const auto & seq = parts[begin].seq;
+    release(seq->seqId());
+    seq->fail(why);
+}
+
+void BatchEngine::afterDecode(const std::vector<Part> & parts, size_t begin, size_t end,
+                              const std::vector<int32_t> & rows) {
+    steps_++;
+    tokens_decoded_ += static_cast<uint64_t>(batch_.n_tokens);
+    const uint64_t n_seqs = end - begin;
+    if (n_seqs > max_batch_seqs_.load()) max_batch_seqs_.store(n_seqs);
+    for (size_t i = begin; i < end; i++) {
+        const auto & seq = parts[i].seq;
+        if (seq->done()) continue;
+        if (seq->prefilling()) {
+            prompt_decoded_ += static_cast<uint64_t>(
+                std::min<size_t>(static_cast<size_t>(parts[i].n), seq->prompt().size() - seq->cached()));
+        }
+        seq->decoded(static_cast<size_t>(parts[i].n));
+        if (rows[i] < 0) continue;
+        // A sequence that ends leaves its slot before its result is sent, so that a caller who
+        // sees the result sees the slot free.
+        try {
+            const char * reason = seq->sample(ctx_.get(), rows[i], settings_.n_ctx_seq);
+            if (reason == nullptr) continue;
+            release(seq->seqId());
+            seq->finish(reason);
+        } catch (const std::exception & e) {
+            release(seq->seqId());
+            seq->fail(e.what());
+        }
+    }
+}
+
+// Removes what a failed or aborted llama_decode may have left in the cells of these sequences.
+void BatchEngine::rollback(const std::vector<Part> & parts, size_t begin, size_t end) {
+    llama_memory_t mem = llama_get_memory(ctx_.get());
+    for (size_t i = begin; i < end; i++) {
+        const auto & seq = parts[i].seq;
+        if (seq->done()) continue;
+        if (!llama_memory_seq_rm(mem, seq->seqId(), static_cast<llama_pos>(seq->cached()), -1)) {
+            // A partial removal is not possible (recurrent state): the sequence cannot go on.
+            release(seq->seqId());
+            seq->fail("llama_decode failed and the sequence's state could not be rolled back");
+        }
+    }
+}
+
+void BatchEngine::release(int32_t slot) {
+    if (slot < 0 || static_cast<size_t>(slot) >= slots_.size()) return;
+    if (ctx_) llama_memory_seq_rm(llama_get_memory(ctx_.get()), slot, -1, -1);
+    std::shared_ptr<Sequence> gone;
+    std::lock_guard<std::mutex> lock(mutex_);
+    gone.swap(slots_[static_cast<size_t>(slot)]);
+}
+
+void BatchEngine::failAll(const std::string & message) {
+    for (size_t slot = 0; slot < slots_.size(); slot++) {
+        const std::shared_ptr<Sequence> seq = slots_[slot];
+        if (!seq) continue;
+        release(static_cast<int32_t>(slot));
+        seq->fail(message);
+    }
+}
+
+void BatchEngine::failWaiting(const std::string & message) {
+    std::deque<std::shared_ptr<Sequence>> doomed;
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        doomed.swap(waiting_);
+    }
+    for (auto & s : doomed) s->fail(message);
+}
+
+}  // namespace persona

@@ -1,0 +1,122 @@
+// The per-model batch engine: one llama.cpp context holding up to `parallel` sequences in a
+// unified KV cache, and one loop that advances all of them together (continuous batching, as
+// llama.cpp's server does with its slots).
+//
+// Each step packs the next token of every generating sequence, then chunks of the prompts
+// still being read, into ONE llama_batch of at most n_batch tokens, calls llama_decode once,
+// and samples every sequence whose last token was in the batch from its own logits row with
+// its own sampler chain. Requests wait in a queue until a sequence slot is free; a finished,
+// aborted or failed sequence leaves between steps and its KV cells are freed
+// (llama_memory_seq_rm), so the slot takes the next request. A request whose prompt starts
+// with tokens another running sequence already holds copies those KV cells
+// (llama_memory_seq_cp: in a unified cache a copy only tags the cells) instead of decoding
+// them again; its last prompt token is always decoded, so it gets its own logits row.
+//
+// Memory: the context has contextSize * parallel KV cells (each sequence may use up to
+// contextSize of them, shared prefix cells count once) and room for one logits row per
+// sequence (n_outputs_max = parallel), created on first use and kept until dispose.
+//
+// Failures stay per request: if llama_decode fails for a batch, the batch's cells are removed
+// and it is retried in halves (by sequence); a sequence that still fails alone is rejected with
+// llama.cpp's message and the others go on. Disposing the model aborts the running decode
+// (abort callback) and rejects every queued and running request.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "Handles.h"
+#include "Sequence.h"
+
+namespace persona {
+
+struct EngineSettings {
+    uint32_t n_ctx_seq = 2048;  // KV cells one sequence may use (loadModel's contextSize)
+    uint32_t n_batch = 512;     // tokens per llama_decode
+    int32_t n_threads = 4;
+    uint32_t n_parallel = 4;    // sequence slots (n_seq_max)
+    bool share_prompts = true;  // copy shared prompt prefixes' KV cells instead of decoding them
+};
+
+struct EngineStats {
+    uint32_t parallel = 0;
+    uint32_t context_cells = 0;        // KV cells of the context (0 before the first generation)
+    uint32_t active = 0;               // sequences holding a slot
+    uint32_t waiting = 0;              // requests queued for a slot
+    uint64_t steps = 0;                // successful llama_decode calls
+    uint64_t tokens_decoded = 0;       // tokens through llama_decode (prompt and generated)
+    uint64_t prompt_tokens_decoded = 0;
+    uint64_t prompt_tokens_reused = 0;  // prompt tokens copied from another sequence's cells
+    uint64_t max_batch_sequences = 0;  // most sequences in one llama_decode
+};
+
+class BatchEngine {
+  public:
+    BatchEngine(llama_model * model, EngineSettings settings);
+    ~BatchEngine();
+    BatchEngine(const BatchEngine &) = delete;
+    BatchEngine & operator=(const BatchEngine &) = delete;
+
+    const EngineSettings & settings() const { return settings_; }
+
+    // Queues a request (any thread). Returns true when no loop is running: the caller must then
+    // start one (a thread that calls run()).
+    bool submit(std::shared_ptr<Sequence> seq);
+    // Stops the engine for good (any thread): the running decode aborts, every request is
+    // rejected with "the model was disposed while this generation was running".
+    void shutdown();
+    // The loop (a compute thread): steps until no request is running or waiting.
+    void run();
+    EngineStats stats() const;
+
+  private:
+    struct Part {  // the not yet decoded tail (or the next chunk of it) of one sequence
+        std::shared_ptr<Sequence> seq;
+        int32_t n;
+    };
+
+    void loop();
+    void abandon(const std::string & message);
+    bool createContext();
+    bool admit();
+    void startSequence(const std::shared_ptr<Sequence> & seq, int32_t slot);
+    size_t sharedCells(const Sequence & seq, int32_t & source) const;
+    bool waitsForPrefix(const Sequence & seq, size_t reusable) const;
+    void dropAborted();
+    std::vector<Part> planStep() const;
+    void decodeParts(const std::vector<Part> & parts, size_t begin, size_t end);
+    bool fillBatch(const std::vector<Part> & parts, size_t begin, size_t end, std::vector<int32_t> & rows);
+    void afterDecode(const std::vector<Part> & parts, size_t begin, size_t end, const std::vector<int32_t> & rows);
+    void rollback(const std::vector<Part> & parts, size_t begin, size_t end);
+    void release(int32_t slot);
+    void failAll(const std::string & message);
+    void failWaiting(const std::string & message);
+
+    llama_model * model_;
+    const EngineSettings settings_;
+    ContextPtr ctx_;              // loop thread only
+    llama_batch batch_;           // loop thread only
+    bool share_prefixes_ = true;  // settings' share_prompts, and never for recurrent/hybrid models (no partial copies)
+
+    mutable std::mutex mutex_;
+    std::deque<std::shared_ptr<Sequence>> waiting_;
+    std::vector<std::shared_ptr<Sequence>> slots_;  // index = KV sequence id; written by the loop under mutex_
+    std::vector<uint64_t> admitted_at_;             // admission order of each slot (prompt chunks go FIFO)
+    uint64_t admissions_ = 0;
+    bool looping_ = false;
+    std::atomic<bool> stopping_{false};
+
+    std::atomic<uint64_t> steps_{0};
+    std::atomic<uint64_t> tokens_decoded_{0};
+    std::atomic<uint64_t> prompt_decoded_{0};
+    std::atomic<uint64_t> prompt_reused_{0};
+    std::atomic<uint64_t> max_batch_seqs_{0};
+    std::atomic<uint32_t> context_cells_{0};
+};
+
+}  // namespace persona

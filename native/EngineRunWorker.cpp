@@ -1,0 +1,18 @@
+// EngineRunWorker: the driver of a batch engine's loop (see the header).
+#include "EngineRunWorker.h"
+
+#include "BatchEngine.h"
+#include "ComputeThreads.h"
+
+namespace persona {
+
+EngineRunWorker::EngineRunWorker(Napi::Env env, std::shared_ptr<ModelHandle> model)
+    : Napi::AsyncWorker(env, "persona-gen:engine"), model_(std::move(model)) {}
+
+void EngineRunWorker::Execute() {
+    // The loop catches per request; anything escaping it would be a bug, and the engine's
+    // requests are then rejected by the loop's next round or by dispose.
+    ComputeThreads::run([this] { model_->engine().run(); });
+}
+
+}  // namespace persona

@@ -3,7 +3,6 @@
  * template, input embeddings, and (personalized) generation.
  * @module
  */
-import { createHash } from 'node:crypto';
 import { availableParallelism } from 'node:os';
 import type { NativeEngineStats, NativeModel, NativeModelInfo } from '../bindings/index.js';
 import { DisposedError, checkNumber, expectType } from './errors.js';
@@ -14,6 +13,8 @@ import {
   toNativeOptions,
   toResult,
 } from './generation-options.js';
+import type { TokenKind } from './embed/vocab-source.js';
+import { vocabHash } from './embed/vocab-space.js';
 import { type BatchRequest, type GenerateManyOptions, runMany } from './generate-many.js';
 import { native } from './native.js';
 import { VocabMatrix, type VocabMatrixOptions } from './vocab-matrix.js';
@@ -43,8 +44,8 @@ export interface LoadModelOptions {
   useMmap?: boolean;
 }
 
-/** What a token is, from llama.cpp's token attributes. */
-export type TokenKind = 'normal' | 'control' | 'byte' | 'unknown' | 'unused' | 'user-defined';
+/** What a token is, from llama.cpp's token attributes (one type, defined with the vocabulary interface). */
+export type { TokenKind };
 
 /** A chat message for {@link Model.applyChatTemplate}. */
 export interface ChatMessage {
@@ -270,11 +271,7 @@ export class Model implements Disposable {
 
   /** A sha256 of the vocabulary (pieces and kinds): a cache key for anything built per vocabulary. */
   vocabularyHash(): string {
-    const h = createHash('sha256');
-    const pieces = this.tokenPieces();
-    const kinds = this.tokenKinds();
-    for (let i = 0; i < pieces.length; i++) h.update(`${kinds[i]}\u0000${pieces[i]}\u0001`);
-    return h.digest('hex');
+    return vocabHash(this);
   }
 
   /**

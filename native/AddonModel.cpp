@@ -12,6 +12,7 @@
 #include "NapiArgs.h"
 #include "SamplerOptions.h"
 #include "TokenEmbeddingWorker.h"
+#include "VectorMath.h"
 
 namespace persona {
 namespace {
@@ -64,10 +65,7 @@ Napi::Value AddonModel::Load(const Napi::CallbackInfo & info) {
                             std::to_string(static_cast<uint64_t>(e.n_ctx_seq) * e.n_parallel) + " KV cells) must not exceed " +
                             std::to_string(kMaxContextCells));
     }
-    auto * worker = new LoadModelWorker(env, params);
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    return (new LoadModelWorker(env, params))->start();
 }
 
 Napi::Object AddonModel::NewInstance(Napi::Env env, std::shared_ptr<ModelHandle> handle) {
@@ -262,10 +260,7 @@ Napi::Value AddonModel::ApplyChatTemplate(const Napi::CallbackInfo & info) {
 
 Napi::Value AddonModel::TokenEmbeddingRows(const Napi::CallbackInfo & info) {
     const auto & h = handle(info.Env());
-    auto * worker = new TokenEmbeddingWorker(info.Env(), h->path());
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    return (new TokenEmbeddingWorker(info.Env(), h->path()))->start();
 }
 
 namespace {

@@ -6,38 +6,30 @@
 
 #include "AddonState.h"
 #include "NapiArgs.h"
+#include "PromiseWorker.h"
 
 namespace persona {
 namespace {
 
 // Normalizes (and optionally centers) the rows off the JavaScript thread.
-class BuildMatrixWorker : public Napi::AsyncWorker {
+class BuildMatrixWorker : public PromiseWorker {
   public:
     BuildMatrixWorker(Napi::Env env, std::vector<float> data, size_t rows, size_t dims, bool center, RowType type)
-        : Napi::AsyncWorker(env, "persona-gen:vocabMatrix"),
-          deferred_(Napi::Promise::Deferred::New(env)),
+        : PromiseWorker(env, "persona-gen:vocabMatrix", "building the vocabulary matrix"),
           input_(std::move(data)),
           rows_(rows),
           dims_(dims),
           center_(center),
           type_(type) {}
-    Napi::Promise promise() { return deferred_.Promise(); }
 
   protected:
-    void Execute() override {
-        try {
-            result_ = std::make_shared<VocabMatrixData>(std::move(input_), rows_, dims_, center_, type_);
-        } catch (const std::exception & e) {
-            SetError(std::string("could not build the vocabulary matrix: ") + e.what());
-        } catch (...) {
-            SetError("could not build the vocabulary matrix");
-        }
+    void work() override { result_ = std::make_shared<VocabMatrixData>(std::move(input_), rows_, dims_, center_, type_); }
+    Napi::Value result(Napi::Env env) override { return AddonVocabMatrix::NewInstance(env, result_); }
+    std::string errorMessage(const std::string & message) const override {
+        return "could not build the vocabulary matrix: " + message;
     }
-    void OnOK() override { deferred_.Resolve(AddonVocabMatrix::NewInstance(Env(), result_)); }
-    void OnError(const Napi::Error & e) override { deferred_.Reject(e.Value()); }
 
   private:
-    Napi::Promise::Deferred deferred_;
     std::vector<float> input_;
     size_t rows_, dims_;
     bool center_;
@@ -94,10 +86,7 @@ Napi::Value AddonVocabMatrix::Create(const Napi::CallbackInfo & info) {
         else if (s != "f32") throwType(env, "options.dtype must be 'f32' or 'f16'");
     }
     std::vector<float> copy(data.Data(), data.Data() + data.ElementLength());
-    auto * worker = new BuildMatrixWorker(env, std::move(copy), rows, dims, center, type);
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
+    return (new BuildMatrixWorker(env, std::move(copy), rows, dims, center, type))->start();
 }
 
 Napi::Object AddonVocabMatrix::NewInstance(Napi::Env env, std::shared_ptr<VocabMatrixData> data) {

@@ -462,4 +462,33 @@ void precheckGguf(const std::string & path) {
     Semantics(path, p).run();
 }
 
+void checkGgufFile(const std::string & path) {
+    const port::PathInfo st = port::statPath(path);
+    if (!st.exists) {
+        throw std::runtime_error("model file not found: " + path + " (" + std::strerror(st.error) + ")");
+    }
+    if (!st.regular) throw std::runtime_error("model path is not a regular file: " + path);
+    FILE * f = port::openFile(path, "rb");
+    if (!f) throw std::runtime_error("cannot open model file " + path + ": " + std::strerror(errno));
+    unsigned char head[24] = {0};
+    const size_t got = std::fread(head, 1, sizeof head, f);
+    std::fclose(f);
+    if (got < 4 || std::memcmp(head, "GGUF", 4) != 0) {
+        throw std::runtime_error("not a GGUF file (the first bytes are not 'GGUF'): " + path);
+    }
+    if (got < sizeof head) throw std::runtime_error("GGUF file is truncated (shorter than its header): " + path);
+    precheckGguf(path);  // header, KV pairs and tensor infos, before llama.cpp sees the file
+}
+
+GgufMetadata openGgufMetadata(const std::string & path, bool tensor_descriptions) {
+    checkGgufFile(path);
+    ggml_context * meta_raw = nullptr;
+    gguf_init_params gp{};
+    gp.no_alloc = true;
+    gp.ctx = tensor_descriptions ? &meta_raw : nullptr;
+    GgufMetadata m{GgufPtr(gguf_init_from_file(path.c_str(), gp)), GgmlPtr(meta_raw)};
+    if (!m.gguf || (tensor_descriptions && !m.meta)) throw std::runtime_error("cannot read the GGUF metadata of " + path);
+    return m;
+}
+
 }  // namespace persona

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "ModelHandle.h"
+#include "PromiseWorker.h"
 
 namespace persona {
 
@@ -17,24 +18,17 @@ struct LoadModelParams {
     EngineSettings engine;  // the model's batch engine (contextSize, batchSize, threads, parallel)
 };
 
-class LoadModelWorker : public Napi::AsyncWorker {
+class LoadModelWorker : public PromiseWorker {
   public:
     LoadModelWorker(Napi::Env env, LoadModelParams params);
-    Napi::Promise promise() { return deferred_.Promise(); }
 
   protected:
-    void Execute() override;
-    void OnOK() override;
-    void OnError(const Napi::Error & error) override;
+    void work() override;
+    Napi::Value result(Napi::Env env) override;
 
   private:
     LoadModelParams params_;
-    Napi::Promise::Deferred deferred_;
     std::shared_ptr<ModelHandle> handle_;
 };
-
-// Checks that `path` names a readable regular file that starts with the GGUF magic and
-// is long enough to hold a GGUF header; throws std::runtime_error saying what is wrong.
-void checkGgufFile(const std::string & path);
 
 }  // namespace persona

@@ -6,7 +6,7 @@
 #include <stdexcept>
 
 #include "Handles.h"
-#include "LoadModelWorker.h"
+#include "GgufPrecheck.h"
 #include "Portability.h"
 #include "ggml.h"
 #include "gguf.h"
@@ -14,16 +14,10 @@
 namespace persona {
 
 EmbeddingRows readTokenEmbedding(const std::string & path) {
-    checkGgufFile(path);
+    GgufMetadata opened = openGgufMetadata(path, true);
+    const GgufPtr & gguf = opened.gguf;
+    const GgmlPtr & meta = opened.meta;
     const uint64_t file_size = port::statPath(path).size;
-
-    ggml_context * meta_raw = nullptr;
-    gguf_init_params gp{};
-    gp.no_alloc = true;
-    gp.ctx = &meta_raw;
-    std::unique_ptr<gguf_context, GgufDeleter> gguf(gguf_init_from_file(path.c_str(), gp));
-    std::unique_ptr<ggml_context, GgmlDeleter> meta(meta_raw);
-    if (!gguf || !meta) throw std::runtime_error("cannot read the GGUF metadata of " + path);
 
     const char * name = "token_embd.weight";
     const int64_t id = gguf_find_tensor(gguf.get(), name);
@@ -83,22 +77,11 @@ EmbeddingRows readTokenEmbedding(const std::string & path) {
 }
 
 TokenEmbeddingWorker::TokenEmbeddingWorker(Napi::Env env, std::string path)
-    : Napi::AsyncWorker(env, "persona-gen:tokenEmbedding"),
-      path_(std::move(path)),
-      deferred_(Napi::Promise::Deferred::New(env)) {}
+    : PromiseWorker(env, "persona-gen:tokenEmbedding", "reading token embeddings of " + path), path_(std::move(path)) {}
 
-void TokenEmbeddingWorker::Execute() {
-    try {
-        rows_ = readTokenEmbedding(path_);
-    } catch (const std::exception & e) {
-        SetError(e.what());
-    } catch (...) {
-        SetError("unknown native error while reading token embeddings of " + path_);
-    }
-}
+void TokenEmbeddingWorker::work() { rows_ = readTokenEmbedding(path_); }
 
-void TokenEmbeddingWorker::OnOK() {
-    Napi::Env env = Env();
+Napi::Value TokenEmbeddingWorker::result(Napi::Env env) {
     Napi::Float32Array data = Napi::Float32Array::New(env, rows_.data.size());
     std::copy(rows_.data.begin(), rows_.data.end(), data.Data());
     rows_.data = std::vector<float>();
@@ -107,9 +90,7 @@ void TokenEmbeddingWorker::OnOK() {
     out.Set("rows", Napi::Number::New(env, static_cast<double>(rows_.rows)));
     out.Set("dims", Napi::Number::New(env, static_cast<double>(rows_.dims)));
     out.Set("type", Napi::String::New(env, rows_.type_name));
-    deferred_.Resolve(out);
+    return out;
 }
-
-void TokenEmbeddingWorker::OnError(const Napi::Error & error) { deferred_.Reject(error.Value()); }
 
 }  // namespace persona

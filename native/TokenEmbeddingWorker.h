@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "PromiseWorker.h"
+
 namespace persona {
 
 struct EmbeddingRows {
@@ -19,19 +21,16 @@ struct EmbeddingRows {
 // Throws std::runtime_error naming the file and what is wrong.
 EmbeddingRows readTokenEmbedding(const std::string & path);
 
-class TokenEmbeddingWorker : public Napi::AsyncWorker {
+class TokenEmbeddingWorker : public PromiseWorker {
   public:
     TokenEmbeddingWorker(Napi::Env env, std::string path);
-    Napi::Promise promise() { return deferred_.Promise(); }
 
   protected:
-    void Execute() override;
-    void OnOK() override;
-    void OnError(const Napi::Error & error) override;
+    void work() override;
+    Napi::Value result(Napi::Env env) override;
 
   private:
     std::string path_;
-    Napi::Promise::Deferred deferred_;
     EmbeddingRows rows_;
 };
 

@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "VectorMath.h"
+
 namespace persona {
 
 VocabMatrixData::VocabMatrixData(std::vector<float> data, size_t rows, size_t dims, bool center, RowType type)
@@ -38,16 +40,11 @@ VocabMatrixData::VocabMatrixData(std::vector<float> data, size_t rows, size_t di
     }
     for (size_t v = 0; v < rows; v++) {
         float * r = &work[v * dims];
-        double norm = 0.0;
-        for (size_t i = 0; i < dims; i++) norm += static_cast<double>(r[i]) * r[i];
-        if (zero[v] || norm == 0.0) {
+        if (zero[v] || !l2Normalize(r, dims)) {
             std::memset(r, 0, dims * sizeof(float));
             zero[v] = 1;  // a row equal to the centre is zero too
             zero_rows_++;
-            continue;
         }
-        const float inv = static_cast<float>(1.0 / std::sqrt(norm));
-        for (size_t i = 0; i < dims; i++) r[i] *= inv;
     }
     if (type == RowType::F32) {
         f32_ = std::move(work);

@@ -10,6 +10,7 @@ import { Command, Option } from 'commander';
 
 import type { LongLampRecord, ProfileItem } from '../data/records.js';
 import { TASKS, type TaskSpec } from '../data/tasks.js';
+import { norm } from '../embed/vector-math.js';
 import { selectUsers } from '../eval/data-source.js';
 import { loadRunModel, resolveModelFile, warmUp } from '../eval/model-file.js';
 import { fitPrompt } from '../eval/prompt-fit.js';
@@ -98,8 +99,7 @@ function showBias(o: DemoOut, model: Model, space: OpenSpace, user: Float32Array
   o.step(3, 'the user vector');
   o.line(`space: ${d.name}${d.embedder ? ` (${d.embedder})` : ''}`);
   o.line(`how: ${d.userVector}`);
-  const norm = Math.sqrt(user.reduce((a, x) => a + x * x, 0));
-  o.line(`${user.length} dims, norm ${norm.toFixed(4)}, from ${texts} profile texts`);
+  o.line(`${user.length} dims, norm ${norm(user).toFixed(4)}, from ${texts} profile texts`);
   o.line(`first values: [${Array.from(user.slice(0, 8), (x) => x.toFixed(4)).join(', ')}, …]`);
 
   o.step(4, `the tokens the bias favours (logit + β·${ref === 'neutral' ? '(cos − mean cos)' : 'cos'}, β = ${beta})`);

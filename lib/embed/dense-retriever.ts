@@ -6,7 +6,7 @@
 import { rankDescending } from '../data/bm25.js';
 import type { Retriever } from '../data/prompts.js';
 import type { TextEmbedder } from './embedder.js';
-import { dot, norm } from './user-vector.js';
+import { dot, norm } from './vector-math.js';
 
 /** A {@link Retriever} using `embedder` (its cache makes repeated profiles cheap). */
 export function embeddingRetriever(embedder: TextEmbedder): Retriever {

@@ -13,6 +13,7 @@
  */
 import { vocabSurfaces, type PieceEncoding } from './token-surface.js';
 import type { DenseMatrix, MatrixFactory, VocabSource, VocabSpace } from './vocab-source.js';
+import { norm, normalized } from './vector-math.js';
 
 /** Document frequencies of token ids over a corpus of texts. */
 export class TokenDocumentFrequency {
@@ -99,9 +100,7 @@ export class NativeSpace {
     let zeroRows = 0;
     for (let r = 0; r < table.rows; r++) {
       const row = table.data.subarray(r * table.dims, (r + 1) * table.dims);
-      let n = 0;
-      for (let i = 0; i < row.length; i++) n += row[i] * row[i];
-      n = Math.sqrt(n);
+      const n = norm(row);
       if (!this.included[r] || n === 0) {
         zeroRows++;
         this.included[r] = 0;
@@ -140,10 +139,7 @@ export class NativeSpace {
         used++;
       }
     }
-    let n = 0;
-    for (let i = 0; i < dims; i++) n += acc[i] * acc[i];
-    n = Math.sqrt(n);
-    if (used === 0 || n === 0) {
+    if (used === 0 || norm(acc) === 0) {
       if (opts.emptyProfile === 'zero') return new Float32Array(dims);
       throw new Error(
         profileTexts.length === 0
@@ -151,6 +147,6 @@ export class NativeSpace {
           : 'the profile has no usable token (all are control/byte/punctuation): no user vector (pass emptyProfile: "zero")',
       );
     }
-    return Float32Array.from(acc, (x) => x / n);
+    return normalized(acc);
   }
 }

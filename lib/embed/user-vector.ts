@@ -6,28 +6,8 @@
 import type { AbstractProfileItem, LongLampRecord, ProfileItem, ReviewProfileItem, TopicProfileItem } from '../data/records.js';
 import type { TaskKind } from '../data/tasks.js';
 import type { TextEmbedder } from './embedder.js';
+import { dot, norm, normalized } from './vector-math.js';
 
-/** L2 norm. */
-export function norm(v: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < v.length; i++) s += v[i] * v[i];
-  return Math.sqrt(s);
-}
-
-/** Dot product. */
-export function dot(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let s = 0;
-  for (let i = 0; i < a.length; i++) s += a[i] * b[i];
-  return s;
-}
-
-/** A unit-length copy (a zero vector stays zero). */
-export function normalized(v: ArrayLike<number>): Float32Array {
-  const n = norm(v);
-  const out = new Float32Array(v.length);
-  if (n > 0) for (let i = 0; i < v.length; i++) out[i] = v[i] / n;
-  return out;
-}
 
 /** Element-wise mean of vectors of `dims` (zeros when there are none). */
 export function meanVector(vectors: ArrayLike<number>[], dims: number): Float32Array {

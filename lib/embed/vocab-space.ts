@@ -39,7 +39,7 @@ export interface BuiltVocabSpace extends VocabSpace {
   encoding: PieceEncoding;
 }
 
-/** Hash of a vocabulary (pieces and kinds, in id order). */
+/** Hash of a vocabulary (pieces and kinds, in id order): the one vocabulary hash (`Model.vocabularyHash()` is this). */
 export function vocabHash(source: VocabSource): string {
   const h = createHash('sha256');
   const pieces = source.tokenPieces();

@@ -22,7 +22,7 @@ import path from 'node:path';
 
 import { parse as parseYaml } from 'yaml';
 
-import { resolveTask } from '../data/tasks.js';
+import { resolveTask, type TaskId } from '../data/tasks.js';
 import { isHfRef } from '../hub/hf-ref.js';
 import type { EvalProgressMode } from './progress.js';
 import { runEval, type EvalIO, type RunEvalResult, type RunMetrics } from './runner.js';
@@ -61,7 +61,7 @@ export class SweepFileError extends Error {
   }
 }
 
-const GRID_KEYS: Record<string, 'tasks' | 'models' | 'betas' | 'ragK' | 'spaces'> = {
+const GRID_KEYS: Record<string, GridAxis> = {
   tasks: 'tasks',
   task: 'tasks',
   models: 'models',
@@ -92,60 +92,70 @@ function modelSlug(model: string): string {
   return slug(base.replace(/\.gguf$/i, '')).slice(0, 40);
 }
 
-/**
- * Reads and checks a sweep file and expands its grid into cells (tasks x models x rag-k x spaces).
- *
- * @param file - the YAML or JSON file.
- * @param defaults - the default thread count.
- * @throws SweepFileError naming the file and key; EvalOptionError for a bad shared option.
- */
-export function readSweepFile(file: string, defaults: { threads: number }): SweepPlan {
-  const abs = path.resolve(file);
+type GridAxis = 'tasks' | 'models' | 'betas' | 'ragK' | 'spaces';
+
+/** A sweep file's keys, sorted: the grid's axes (raw lists), the shared options, the data and the output folder. */
+interface SweepKeys {
+  grid: Partial<Record<GridAxis, unknown[]>>;
+  shared: EvalSettingsInput;
+  data: Record<string, string> | string | undefined;
+  out: string | null;
+}
+
+/** The grid's axes, checked. */
+interface SweepAxes {
+  tasks: TaskId[];
+  models: Array<string | undefined>;
+  betas: number[] | undefined;
+  ragKs: number[];
+  spaces: Array<'sbert' | 'native'>;
+}
+
+/** Reads a sweep file as a mapping (JSON for `.json`, else YAML). */
+function parseSweepText(abs: string): Record<string, unknown> {
   if (!existsSync(abs)) throw new SweepFileError(abs, null, 'file not found');
   const text = readFileSync(abs, 'utf8');
+  const json = /\.json$/i.test(abs);
   let raw: unknown;
   try {
-    raw = /\.json$/i.test(abs) ? JSON.parse(text) : parseYaml(text);
+    raw = json ? JSON.parse(text) : parseYaml(text);
   } catch (err) {
-    throw new SweepFileError(abs, null, `cannot parse it as ${/\.json$/i.test(abs) ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
+    throw new SweepFileError(abs, null, `cannot parse it as ${json ? 'JSON' : 'YAML'}: ${(err as Error).message}`);
   }
   if (raw === null || typeof raw !== 'object' || Array.isArray(raw)) throw new SweepFileError(abs, null, 'expected a mapping of options');
-  const base = path.dirname(abs);
-  const grid: Record<'tasks' | 'models' | 'betas' | 'ragK' | 'spaces', unknown[] | undefined> = {
-    tasks: undefined,
-    models: undefined,
-    betas: undefined,
-    ragK: undefined,
-    spaces: undefined,
-  };
-  const shared: EvalSettingsInput = {};
-  let data: Record<string, string> | string | undefined;
-  let out: string | null = null;
-  for (const [key, value] of Object.entries(raw as Record<string, unknown>)) {
+  return raw as Record<string, unknown>;
+}
+
+/** Sorts a sweep file's keys into grid axes, shared options, data and output folder. */
+function sortSweepKeys(abs: string, raw: Record<string, unknown>): SweepKeys {
+  const keys: SweepKeys = { grid: {}, shared: {}, data: undefined, out: null };
+  for (const [key, value] of Object.entries(raw)) {
     const g = GRID_KEYS[key];
     if (g) {
-      if (grid[g] !== undefined) throw new SweepFileError(abs, key, `the ${g} are given twice`);
-      grid[g] = asList(abs, key, value);
-      continue;
-    }
-    if (key === 'out') {
+      if (keys.grid[g] !== undefined) throw new SweepFileError(abs, key, `the ${g} are given twice`);
+      keys.grid[g] = asList(abs, key, value);
+    } else if (key === 'out') {
       if (typeof value !== 'string') throw new SweepFileError(abs, key, 'expected a folder path');
-      out = path.resolve(base, value);
-      continue;
-    }
-    if (key === 'data') {
-      if (typeof value === 'string') data = value;
+      keys.out = path.resolve(path.dirname(abs), value);
+    } else if (key === 'data') {
+      if (typeof value === 'string') keys.data = value;
       else if (value !== null && typeof value === 'object' && !Array.isArray(value) && Object.values(value).every((v) => typeof v === 'string')) {
-        data = value as Record<string, string>;
+        keys.data = value as Record<string, string>;
       } else throw new SweepFileError(abs, key, 'expected a file path or a mapping task -> file path');
-      continue;
+    } else {
+      const name = camel(key) as keyof EvalSettingsInput;
+      if (!(name in OPTION_FLAGS)) {
+        throw new SweepFileError(abs, key, `not an option; expected one of tasks, models, betas, ragK, spaces, out, data, ${Object.keys(OPTION_FLAGS).filter((k) => !['task', 'model', 'beta', 'betas', 'ragK', 'space', 'data'].includes(k)).join(', ')}`);
+      }
+      (keys.shared as Record<string, unknown>)[name] = value;
     }
-    const name = camel(key) as keyof EvalSettingsInput;
-    if (!(name in OPTION_FLAGS)) {
-      throw new SweepFileError(abs, key, `not an option; expected one of tasks, models, betas, ragK, spaces, out, data, ${Object.keys(OPTION_FLAGS).filter((k) => !['task', 'model', 'beta', 'betas', 'ragK', 'space', 'data'].includes(k)).join(', ')}`);
-    }
-    (shared as Record<string, unknown>)[name] = value;
   }
+  return keys;
+}
+
+/** Checks the grid's axes (defaults: LongLaMP-2, the default model, no RAG, the sbert space). */
+function checkSweepAxes(abs: string, grid: SweepKeys['grid']): SweepAxes {
+  const base = path.dirname(abs);
   const tasks = (grid.tasks ?? ['LongLaMP-2']).map((t) => {
     if (typeof t !== 'string' && typeof t !== 'number') throw new SweepFileError(abs, 'tasks', `expected task names, got ${JSON.stringify(t)}`);
     try {
@@ -168,34 +178,59 @@ export function readSweepFile(file: string, defaults: { threads: number }): Swee
   });
   const spaces = (grid.spaces ?? ['sbert']).map((s) => {
     if (s !== 'sbert' && s !== 'native') throw new SweepFileError(abs, 'spaces', `expected sbert or native, got ${JSON.stringify(s)}`);
-    return s;
+    return s as 'sbert' | 'native';
   });
+  return { tasks, models, betas, ragKs, spaces };
+}
 
+/** One cell's settings: the shared options with the cell's task, model, space, rag-k and data file. */
+function cellSettings(
+  abs: string,
+  keys: SweepKeys,
+  axes: SweepAxes,
+  cell: { task: TaskId; model: string | undefined; ragK: number; space: 'sbert' | 'native' },
+  threads: number,
+): EvalSettings {
+  const base = path.dirname(abs);
+  const { data } = keys;
+  const dataFile = typeof data === 'string' ? data : data?.[cell.task];
+  if (data !== undefined && typeof data !== 'string' && dataFile === undefined) {
+    throw new SweepFileError(abs, 'data', `no file for task ${cell.task} (the mapping has ${Object.keys(data).join(', ')})`);
+  }
+  const input: EvalSettingsInput = {
+    ...keys.shared,
+    task: cell.task,
+    space: cell.space,
+    ...(cell.model !== undefined ? { model: cell.model } : {}),
+    ...(axes.betas !== undefined ? { betas: axes.betas } : {}),
+    ...(cell.ragK > 0 ? { ragK: cell.ragK } : {}),
+    ...(dataFile !== undefined ? { data: path.resolve(base, dataFile) } : {}),
+  };
+  try {
+    return resolveEvalSettings(input, { threads, cwd: base });
+  } catch (err) {
+    if (err instanceof EvalOptionError) throw new SweepFileError(abs, err.option.replace(/^--/, ''), err.message.replace(/^--[a-z-]+: /, ''));
+    throw err;
+  }
+}
+
+/**
+ * Reads and checks a sweep file and expands its grid into cells (tasks x models x rag-k x spaces).
+ *
+ * @param file - the YAML or JSON file.
+ * @param defaults - the default thread count.
+ * @throws SweepFileError naming the file and key; EvalOptionError for a bad shared option.
+ */
+export function readSweepFile(file: string, defaults: { threads: number }): SweepPlan {
+  const abs = path.resolve(file);
+  const keys = sortSweepKeys(abs, parseSweepText(abs));
+  const axes = checkSweepAxes(abs, keys.grid);
   const cells: SweepCell[] = [];
-  for (const task of tasks) {
-    for (const model of models) {
-      for (const ragK of ragKs) {
-        for (const space of spaces) {
-          const dataFile = typeof data === 'string' ? data : data?.[task];
-          if (data !== undefined && typeof data !== 'string' && dataFile === undefined) {
-            throw new SweepFileError(abs, 'data', `no file for task ${task} (the mapping has ${Object.keys(data).join(', ')})`);
-          }
-          const input: EvalSettingsInput = {
-            ...shared,
-            task,
-            space,
-            ...(model !== undefined ? { model } : {}),
-            ...(betas !== undefined ? { betas } : {}),
-            ...(ragK > 0 ? { ragK } : {}),
-            ...(dataFile !== undefined ? { data: path.resolve(base, dataFile) } : {}),
-          };
-          let settings: EvalSettings;
-          try {
-            settings = resolveEvalSettings(input, { threads: defaults.threads, cwd: base });
-          } catch (err) {
-            if (err instanceof EvalOptionError) throw new SweepFileError(abs, err.option.replace(/^--/, ''), err.message.replace(/^--[a-z-]+: /, ''));
-            throw err;
-          }
+  for (const task of axes.tasks) {
+    for (const model of axes.models) {
+      for (const ragK of axes.ragKs) {
+        for (const space of axes.spaces) {
+          const settings = cellSettings(abs, keys, axes, { task, model, ragK, space }, defaults.threads);
           const index = String(cells.length + 1).padStart(2, '0');
           cells.push({
             dir: `${index}-${slug(task)}-${modelSlug(settings.model)}-${space}-rag${ragK}`,
@@ -210,7 +245,7 @@ export function readSweepFile(file: string, defaults: { threads: number }): Swee
       }
     }
   }
-  return { file: abs, out, cells };
+  return { file: abs, out: keys.out, cells };
 }
 
 /** The content of `sweep.json`. */

@@ -206,6 +206,90 @@ async function fetchMetadata(settings: HubSettings, repo: RepoRef, file: string,
   return { commit, etag, size, downloadUrl: url };
 }
 
+/** The size of `incomplete` to resume from: created empty if absent, emptied if longer than `size`. */
+async function resumePoint(incomplete: string, size: number): Promise<number> {
+  const have = await stat(incomplete).then((s) => s.size, () => -1);
+  if (have < 0) await writeFile(incomplete, '');
+  if (have > size) await truncate(incomplete, 0);
+  return have < 0 || have > size ? 0 : have;
+}
+
+/** What one download attempt came to: the file is complete, or why it is not (the loop retries). */
+type AttemptOutcome = { done: true } | { done: false; error: unknown };
+
+/**
+ * One request of {@link fetchIntoIncomplete}: GET from byte `have` (a Range request), append
+ * to `incomplete`, abort after `timeoutSeconds` without data.
+ * @throws HubIntegrityError when more bytes arrive than announced; a non-retryable HubHttpError.
+ */
+async function fetchAttempt(
+  settings: HubSettings,
+  meta: FileMetadata,
+  incomplete: string,
+  have: number,
+  ctx: { label: string; subject: RequestSubject; opts: HubOptions },
+): Promise<AttemptOutcome> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const arm = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => controller.abort(new Error(`no data for ${settings.timeoutSeconds}s`)), settings.timeoutSeconds * 1000);
+  };
+  const progress = createProgress({ label: ctx.label, total: meta.size, unit: 'bytes', start: have, mode: ctx.opts.progress, stream: ctx.opts.progressStream });
+  try {
+    arm();
+    const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
+    if (have > 0) headers.Range = `bytes=${have}-`;
+    const res = await hubFetch(settings, meta.downloadUrl, { headers, fetch: ctx.opts.fetch, signal: controller.signal });
+    const restart = async (why: string): Promise<AttemptOutcome> => {
+      await res.body?.cancel().catch(() => {});
+      await truncate(incomplete, 0);
+      return { done: false, error: new Error(why) };
+    };
+    if (res.status === 416) return await restart(`HTTP 416 (range bytes=${have}- not satisfiable) from ${meta.downloadUrl}`);
+    if (!res.ok) {
+      const err = await hubErrorFromResponse(res, meta.downloadUrl, ctx.subject, settings);
+      if (!isRetryableStatus(res.status)) throw err;
+      return { done: false, error: err };
+    }
+    if (res.status === 206) {
+      const m = /bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
+      if (!m || Number(m[1]) !== have) return await restart(`unexpected Content-Range "${res.headers.get('content-range')}" for a request from byte ${have}`);
+    }
+    // A 200 to a Range request: the server ignored it, start over.
+    const appendFrom = res.status === 200 ? 0 : have;
+    if (appendFrom === 0 && have > 0) await truncate(incomplete, 0);
+    if (!res.body) throw new Error(`empty body from ${meta.downloadUrl}`);
+    let written = appendFrom;
+    progress.update(written);
+    const body = Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>);
+    body.on('data', (chunk: Buffer) => {
+      written += chunk.length;
+      arm();
+      progress.update(written);
+    });
+    await pipeline(body, createWriteStream(incomplete, { flags: 'a' }));
+    const got = (await stat(incomplete)).size;
+    if (got === meta.size) return { done: true };
+    if (got > meta.size) {
+      await unlink(incomplete).catch(() => {});
+      throw new HubIntegrityError(
+        `${ctx.label}: received ${got} bytes, more than the ${meta.size} the Hub announced; the partial file was deleted, run again to re-download`,
+        String(meta.size),
+        String(got),
+      );
+    }
+    return { done: false, error: new Error(`connection ended after ${got} of ${meta.size} bytes`) };
+  } catch (err) {
+    if (err instanceof HubIntegrityError) throw err;
+    if (err instanceof HubHttpError && !isRetryableStatus(err.status)) throw err;
+    return { done: false, error: err };
+  } finally {
+    clearTimeout(timer);
+    progress.finish();
+  }
+}
+
 /** Streams `url` into `incomplete`, resuming from its current size; returns when the size is reached. */
 async function fetchIntoIncomplete(
   settings: HubSettings,
@@ -220,89 +304,11 @@ async function fetchIntoIncomplete(
   let lastError: unknown;
   for (let attempt = 0; attempt <= maxRetries; attempt++) {
     if (attempt > 0) await sleep(baseDelay * 2 ** (attempt - 1));
-    let have = await stat(incomplete).then((s) => s.size, () => -1);
-    if (have < 0) {
-      await writeFile(incomplete, '');
-      have = 0;
-    }
-    if (have > meta.size) {
-      await truncate(incomplete, 0);
-      have = 0;
-    }
+    const have = await resumePoint(incomplete, meta.size);
     if (have === meta.size) return;
-
-    const controller = new AbortController();
-    let timer: NodeJS.Timeout | undefined;
-    const arm = (): void => {
-      clearTimeout(timer);
-      timer = setTimeout(() => controller.abort(new Error(`no data for ${settings.timeoutSeconds}s`)), settings.timeoutSeconds * 1000);
-    };
-    const progress = createProgress({
-      label,
-      total: meta.size,
-      unit: 'bytes',
-      start: have,
-      mode: opts.progress,
-      stream: opts.progressStream,
-    });
-    try {
-      arm();
-      const headers: Record<string, string> = { 'Accept-Encoding': 'identity' };
-      if (have > 0) headers.Range = `bytes=${have}-`;
-      const res = await hubFetch(settings, meta.downloadUrl, { headers, fetch: opts.fetch, signal: controller.signal });
-      if (res.status === 416) {
-        await res.body?.cancel().catch(() => {});
-        await truncate(incomplete, 0);
-        lastError = new Error(`HTTP 416 (range bytes=${have}- not satisfiable) from ${meta.downloadUrl}`);
-        continue;
-      }
-      if (!res.ok) {
-        const err = await hubErrorFromResponse(res, meta.downloadUrl, subject, settings);
-        if (!isRetryableStatus(res.status)) throw err;
-        lastError = err;
-        continue;
-      }
-      let appendFrom = have;
-      if (res.status === 200 && have > 0) appendFrom = 0; // server ignored the Range: start over
-      if (res.status === 206) {
-        const m = /bytes (\d+)-/.exec(res.headers.get('content-range') ?? '');
-        if (!m || Number(m[1]) !== have) {
-          await res.body?.cancel().catch(() => {});
-          await truncate(incomplete, 0);
-          lastError = new Error(`unexpected Content-Range "${res.headers.get('content-range')}" for a request from byte ${have}`);
-          continue;
-        }
-      }
-      if (appendFrom === 0 && have > 0) await truncate(incomplete, 0);
-      if (!res.body) throw new Error(`empty body from ${meta.downloadUrl}`);
-      let written = appendFrom;
-      progress.update(written);
-      const body = Readable.fromWeb(res.body as unknown as NodeReadableStream<Uint8Array>);
-      body.on('data', (chunk: Buffer) => {
-        written += chunk.length;
-        arm();
-        progress.update(written);
-      });
-      await pipeline(body, createWriteStream(incomplete, { flags: 'a' }));
-      const got = (await stat(incomplete)).size;
-      if (got === meta.size) return;
-      if (got > meta.size) {
-        await unlink(incomplete).catch(() => {});
-        throw new HubIntegrityError(
-          `${label}: received ${got} bytes, more than the ${meta.size} the Hub announced; the partial file was deleted, run again to re-download`,
-          String(meta.size),
-          String(got),
-        );
-      }
-      lastError = new Error(`connection ended after ${got} of ${meta.size} bytes`);
-    } catch (err) {
-      if (err instanceof HubIntegrityError) throw err;
-      if (err instanceof HubHttpError && !isRetryableStatus(err.status)) throw err;
-      lastError = err;
-    } finally {
-      clearTimeout(timer);
-      progress.finish();
-    }
+    const outcome = await fetchAttempt(settings, meta, incomplete, have, { label, subject, opts });
+    if (outcome.done) return;
+    lastError = outcome.error;
   }
   const got = await stat(incomplete).then((s) => s.size, () => 0);
   throw new Error(
@@ -328,6 +334,34 @@ async function linkPointer(blobPath: string, pointerPath: string): Promise<void>
     if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EACCES') throw err;
     await copyFile(blobPath, pointerPath); // filesystems without symlinks (as Python does)
   }
+}
+
+/**
+ * Checks a finished download against the size and hash the Hub announced; deletes it and throws
+ * a HubIntegrityError when either differs (warns when the ETag is no hash: only the size is checked).
+ */
+async function verifyDownload(incomplete: string, meta: FileMetadata, label: string, warn: (msg: string) => void): Promise<void> {
+  const size = (await stat(incomplete)).size;
+  if (size !== meta.size) {
+    await unlink(incomplete).catch(() => {});
+    throw new HubIntegrityError(
+      `${label}: size ${size} does not match the ${meta.size} bytes the Hub announced; the partial file was deleted, run again to re-download`,
+      String(meta.size),
+      String(size),
+    );
+  }
+  const kind = etagKind(meta.etag);
+  const digest = await hashForEtag(incomplete, kind);
+  if (digest !== null && digest !== meta.etag) {
+    await unlink(incomplete).catch(() => {});
+    throw new HubIntegrityError(
+      `${label}: ${kind} of the downloaded bytes is ${digest} but the Hub announced ${meta.etag}; ` +
+        'the corrupt file was deleted, run again to re-download',
+      meta.etag,
+      digest,
+    );
+  }
+  if (digest === null) warn(`${label}: the Hub's ETag "${meta.etag}" is not a sha256 or git-sha1; only the size was checked`);
 }
 
 /**
@@ -405,27 +439,7 @@ export async function downloadHubFile(req: HubFileRequest, opts: HubOptions = {}
     if (opts.force) await unlink(incomplete).catch(() => {});
     await fetchIntoIncomplete(settings, meta, incomplete, label, subject, opts);
 
-    const size = (await stat(incomplete)).size;
-    if (size !== meta.size) {
-      await unlink(incomplete).catch(() => {});
-      throw new HubIntegrityError(
-        `${label}: size ${size} does not match the ${meta.size} bytes the Hub announced; the partial file was deleted, run again to re-download`,
-        String(meta.size),
-        String(size),
-      );
-    }
-    const kind = etagKind(meta.etag);
-    const digest = await hashForEtag(incomplete, kind);
-    if (digest !== null && digest !== meta.etag) {
-      await unlink(incomplete).catch(() => {});
-      throw new HubIntegrityError(
-        `${label}: ${kind} of the downloaded bytes is ${digest} but the Hub announced ${meta.etag}; ` +
-          'the corrupt file was deleted, run again to re-download',
-        meta.etag,
-        digest,
-      );
-    }
-    if (digest === null) warn(`${label}: the Hub's ETag "${meta.etag}" is not a sha256 or git-sha1; only the size was checked`);
+    await verifyDownload(incomplete, meta, label, warn);
     await rename(incomplete, blobPath);
     await linkPointer(blobPath, pointer);
     return { ...result, fromCache: false };

@@ -57,80 +57,87 @@ export function formatDuration(seconds: number): string {
 
 const NOOP: Progress = { update() {}, increment() {}, finish() {} };
 
-/** Starts a progress display; see {@link ProgressOptions}. */
-export function createProgress(opts: ProgressOptions): Progress {
-  const stream = opts.stream ?? process.stderr;
-  const mode = opts.mode ?? 'auto';
-  const resolved = mode === 'auto' ? (stream.isTTY ? 'bar' : 'lines') : mode;
-  if (resolved === 'none') return NOOP;
+/** How a display formats amounts, speed and time left, from the start value and time. */
+interface ProgressFormat {
+  fmt(v: number): string;
+  speedOf(v: number): string;
+  etaOf(v: number): string;
+  startedAt: number;
+}
 
-  const start = opts.start ?? 0;
+function progressFormat(opts: ProgressOptions, start: number): ProgressFormat {
   const startedAt = Date.now();
   const fmt = (v: number): string => (opts.unit === 'bytes' ? formatBytes(v) : String(v));
-  const speedOf = (v: number): string => {
+  const rateOf = (v: number): number => {
     const secs = (Date.now() - startedAt) / 1000;
-    const rate = secs > 0 ? (v - start) / secs : 0;
-    return opts.unit === 'bytes' ? `${formatBytes(rate)}/s` : `${rate.toFixed(1)}/s`;
+    return secs > 0 ? (v - start) / secs : 0;
   };
-  const etaOf = (v: number): string => {
-    const secs = (Date.now() - startedAt) / 1000;
-    const rate = secs > 0 ? (v - start) / secs : 0;
-    return opts.total > 0 && rate > 0 ? formatDuration((opts.total - v) / rate) : '?';
+  return {
+    fmt,
+    startedAt,
+    speedOf: (v) => (opts.unit === 'bytes' ? `${formatBytes(rateOf(v))}/s` : `${rateOf(v).toFixed(1)}/s`),
+    etaOf: (v) => {
+      const rate = rateOf(v);
+      return opts.total > 0 && rate > 0 ? formatDuration((opts.total - v) / rate) : '?';
+    },
   };
+}
 
+/** A cli-progress bar (a TTY). */
+function barProgress(opts: ProgressOptions, stream: NonNullable<ProgressOptions['stream']>, start: number, f: ProgressFormat): Progress {
   let value = start;
-  if (resolved === 'bar') {
-    const bar = new cliProgress.SingleBar(
-      {
-        stream,
-        format: `${opts.label} [{bar}] {percentage}% | {done}/{all} | {speed} | ETA {etaText}`,
-        hideCursor: false,
-        clearOnComplete: false,
-        fps: 5,
-        etaBuffer: 50,
-      },
-      cliProgress.Presets.shades_classic,
-    );
-    const payload = (): Record<string, string> => ({
-      done: fmt(value),
-      all: opts.total > 0 ? fmt(opts.total) : '?',
-      speed: speedOf(value),
-      etaText: etaOf(value),
-    });
-    bar.start(Math.max(opts.total, 1), start, payload());
-    let stopped = false;
-    return {
-      update(v) {
-        value = v;
-        bar.update(v, payload());
-      },
-      increment(d) {
-        this.update(value + d);
-      },
-      finish() {
-        if (stopped) return;
-        stopped = true;
-        bar.update(value, payload());
-        bar.stop();
-      },
-    };
-  }
+  const bar = new cliProgress.SingleBar(
+    {
+      stream,
+      format: `${opts.label} [{bar}] {percentage}% | {done}/{all} | {speed} | ETA {etaText}`,
+      hideCursor: false,
+      clearOnComplete: false,
+      fps: 5,
+      etaBuffer: 50,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const payload = (): Record<string, string> => ({
+    done: f.fmt(value),
+    all: opts.total > 0 ? f.fmt(opts.total) : '?',
+    speed: f.speedOf(value),
+    etaText: f.etaOf(value),
+  });
+  bar.start(Math.max(opts.total, 1), start, payload());
+  let stopped = false;
+  return {
+    update(v) {
+      value = v;
+      bar.update(v, payload());
+    },
+    increment(d) {
+      this.update(value + d);
+    },
+    finish() {
+      if (stopped) return;
+      stopped = true;
+      bar.update(value, payload());
+      bar.stop();
+    },
+  };
+}
 
+/** A line every `lineStepPercent` (logs, CI). */
+function lineProgress(opts: ProgressOptions, stream: NonNullable<ProgressOptions['stream']>, start: number, f: ProgressFormat): Progress {
+  let value = start;
   const step = opts.lineStepPercent ?? 10;
   let nextPct = opts.total > 0 ? (Math.floor(((start / opts.total) * 100) / step) + 1) * step : Infinity;
   let finished = false;
   const write = (line: string): void => {
     stream.write(`${line}\n`);
   };
-  write(
-    `${opts.label}: starting (${opts.total > 0 ? fmt(opts.total) : 'size unknown'}${start > 0 ? `, resuming at ${fmt(start)}` : ''})`,
-  );
+  write(`${opts.label}: starting (${opts.total > 0 ? f.fmt(opts.total) : 'size unknown'}${start > 0 ? `, resuming at ${f.fmt(start)}` : ''})`);
   const report = (): void => {
     if (opts.total <= 0) return;
     const pct = (value / opts.total) * 100;
     if (pct + 1e-9 < nextPct || pct >= 100) return;
     const shown = Math.floor(pct / step) * step;
-    write(`${opts.label}: ${shown}% (${fmt(value)} / ${fmt(opts.total)}, ${speedOf(value)}, ETA ${etaOf(value)})`);
+    write(`${opts.label}: ${shown}% (${f.fmt(value)} / ${f.fmt(opts.total)}, ${f.speedOf(value)}, ETA ${f.etaOf(value)})`);
     nextPct = shown + step;
   };
   return {
@@ -144,8 +151,19 @@ export function createProgress(opts: ProgressOptions): Progress {
     finish() {
       if (finished) return;
       finished = true;
-      const secs = (Date.now() - startedAt) / 1000;
-      write(`${opts.label}: done (${fmt(value)} in ${formatDuration(secs)}, ${speedOf(value)})`);
+      const secs = (Date.now() - f.startedAt) / 1000;
+      write(`${opts.label}: done (${f.fmt(value)} in ${formatDuration(secs)}, ${f.speedOf(value)})`);
     },
   };
+}
+
+/** Starts a progress display; see {@link ProgressOptions}. */
+export function createProgress(opts: ProgressOptions): Progress {
+  const stream = opts.stream ?? process.stderr;
+  const mode = opts.mode ?? 'auto';
+  const resolved = mode === 'auto' ? (stream.isTTY ? 'bar' : 'lines') : mode;
+  if (resolved === 'none') return NOOP;
+  const start = opts.start ?? 0;
+  const f = progressFormat(opts, start);
+  return resolved === 'bar' ? barProgress(opts, stream, start, f) : lineProgress(opts, stream, start, f);
 }

@@ -11,6 +11,7 @@
 #include "AddonVocabMatrix.h"
 #include "MemoryBench.h"
 #include "NapiArgs.h"
+#include "PromiseWorker.h"
 #include "QuantizeWorker.h"
 #include "SyntheticModelWriter.h"
 
@@ -18,46 +19,22 @@ namespace persona {
 namespace {
 
 // Runs `job` on a worker thread; `result` turns what it left behind into the resolved value.
-class JobWorker : public Napi::AsyncWorker {
+class JobWorker : public PromiseWorker {
   public:
     JobWorker(Napi::Env env, const char * name, std::function<void()> job,
               std::function<Napi::Value(Napi::Env)> result)
-        : Napi::AsyncWorker(env, name),
-          deferred_(Napi::Promise::Deferred::New(env)),
-          job_(std::move(job)),
-          result_(std::move(result)) {}
-    Napi::Promise promise() { return deferred_.Promise(); }
+        : PromiseWorker(env, name, name), job_(std::move(job)), result_(std::move(result)) {}
 
   protected:
-    void Execute() override {
-        try {
-            job_();
-        } catch (const std::exception & e) {
-            SetError(e.what());
-        } catch (...) {
-            SetError("unknown native error");
-        }
-    }
-    void OnOK() override {
-        try {
-            deferred_.Resolve(result_(Env()));
-        } catch (const Napi::Error & e) {
-            deferred_.Reject(e.Value());
-        }
-    }
-    void OnError(const Napi::Error & e) override { deferred_.Reject(e.Value()); }
+    void work() override { job_(); }
+    Napi::Value result(Napi::Env env) override { return result_(env); }
 
   private:
-    Napi::Promise::Deferred deferred_;
     std::function<void()> job_;
     std::function<Napi::Value(Napi::Env)> result_;
 };
 
-Napi::Promise queue(JobWorker * worker) {
-    Napi::Promise p = worker->promise();
-    worker->Queue();
-    return p;
-}
+Napi::Promise queue(JobWorker * worker) { return worker->start(); }
 
 Napi::Float64Array toFloat64Array(Napi::Env env, const std::vector<double> & v) {
     Napi::Float64Array out = Napi::Float64Array::New(env, v.size());
@@ -167,10 +144,7 @@ Napi::Value BenchTools::QuantizeModel(const Napi::CallbackInfo & info) {
     }
     Napi::Object opts = optionsArg(info, 3);
     p.threads = intOption(opts, "threads", 0, 0, 1024);
-    auto * worker = new QuantizeWorker(env, p);
-    Napi::Promise promise = worker->promise();
-    worker->Queue();
-    return promise;
+    return (new QuantizeWorker(env, p))->start();
 }
 
 Napi::Value BenchTools::MemoryCopy(const Napi::CallbackInfo & info) {

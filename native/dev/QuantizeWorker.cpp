@@ -9,7 +9,7 @@
 
 #include "Handles.h"
 #include "LlamaLog.h"
-#include "LoadModelWorker.h"
+#include "GgufPrecheck.h"
 #include "Portability.h"
 #include "gguf.h"
 
@@ -30,12 +30,7 @@ const FtypeName kFtypes[] = {
 // The input must be a GGUF file whose metadata names an architecture: llama.cpp's loader
 // then reports problems as errors rather than asserting.
 void checkQuantizeInput(const std::string & path) {
-    checkGgufFile(path);
-    gguf_init_params gp{};
-    gp.no_alloc = true;
-    gp.ctx = nullptr;
-    std::unique_ptr<gguf_context, GgufDeleter> g(gguf_init_from_file(path.c_str(), gp));
-    if (!g) throw std::runtime_error("cannot read the GGUF metadata of " + path);
+    const GgufPtr g = openGgufMetadata(path).gguf;
     const int64_t arch = gguf_find_key(g.get(), "general.architecture");
     if (arch < 0 || gguf_get_kv_type(g.get(), arch) != GGUF_TYPE_STRING) {
         throw std::runtime_error(path + " has no general.architecture: not a model GGUF");
@@ -69,49 +64,38 @@ std::string QuantizeWorker::ftypeNames() {
 }
 
 QuantizeWorker::QuantizeWorker(Napi::Env env, QuantizeParams params)
-    : Napi::AsyncWorker(env, "persona-gen:quantize"),
-      params_(std::move(params)),
-      deferred_(Napi::Promise::Deferred::New(env)) {}
+    : PromiseWorker(env, "persona-gen:quantize", "quantizing " + params.input), params_(std::move(params)) {}
 
-void QuantizeWorker::Execute() {
-    try {
-        checkQuantizeInput(params_.input);
-        checkOutputDir(params_.output);
-        const std::string tmp = params_.output + ".tmp";
-        LlamaLog::clearThreadErrors();
-        llama_model_quantize_params qp = llama_model_quantize_default_params();
-        qp.nthread = params_.threads;
-        qp.ftype = params_.ftype;
-        const auto t0 = std::chrono::steady_clock::now();
-        const uint32_t rc = llama_model_quantize(params_.input.c_str(), tmp.c_str(), &qp);
-        ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-        if (rc != 0) {
-            port::removeFile(tmp);
-            const std::string why = LlamaLog::threadErrors();
-            throw std::runtime_error("llama_model_quantize failed on " + params_.input + (why.empty() ? "" : ": " + why));
-        }
-        if (port::renameFile(tmp, params_.output) != 0) {
-            port::removeFile(tmp);
-            throw std::runtime_error("cannot rename " + tmp + " to " + params_.output + ": " + std::strerror(errno));
-        }
-        const port::PathInfo st = port::statPath(params_.output);
-        if (st.exists) bytes_ = static_cast<double>(st.size);
-    } catch (const std::exception & e) {
-        SetError(e.what());
-    } catch (...) {
-        SetError("unknown native error while quantizing " + params_.input);
+void QuantizeWorker::work() {
+    checkQuantizeInput(params_.input);
+    checkOutputDir(params_.output);
+    const std::string tmp = params_.output + ".tmp";
+    LlamaLog::clearThreadErrors();
+    llama_model_quantize_params qp = llama_model_quantize_default_params();
+    qp.nthread = params_.threads;
+    qp.ftype = params_.ftype;
+    const auto t0 = std::chrono::steady_clock::now();
+    const uint32_t rc = llama_model_quantize(params_.input.c_str(), tmp.c_str(), &qp);
+    ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+    if (rc != 0) {
+        port::removeFile(tmp);
+        const std::string why = LlamaLog::threadErrors();
+        throw std::runtime_error("llama_model_quantize failed on " + params_.input + (why.empty() ? "" : ": " + why));
     }
+    if (port::renameFile(tmp, params_.output) != 0) {
+        port::removeFile(tmp);
+        throw std::runtime_error("cannot rename " + tmp + " to " + params_.output + ": " + std::strerror(errno));
+    }
+    const port::PathInfo st = port::statPath(params_.output);
+    if (st.exists) bytes_ = static_cast<double>(st.size);
 }
 
-void QuantizeWorker::OnOK() {
-    Napi::Env env = Env();
+Napi::Value QuantizeWorker::result(Napi::Env env) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("path", params_.output);
     out.Set("bytes", bytes_);
     out.Set("ms", ms_);
-    deferred_.Resolve(out);
+    return out;
 }
-
-void QuantizeWorker::OnError(const Napi::Error & error) { deferred_.Reject(error.Value()); }
 
 }  // namespace persona

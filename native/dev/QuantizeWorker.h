@@ -7,6 +7,7 @@
 
 #include <string>
 
+#include "PromiseWorker.h"
 #include "llama.h"
 
 namespace persona {
@@ -18,10 +19,9 @@ struct QuantizeParams {
     int32_t threads = 0;  // 0: llama.cpp picks (hardware concurrency)
 };
 
-class QuantizeWorker : public Napi::AsyncWorker {
+class QuantizeWorker : public PromiseWorker {
   public:
     QuantizeWorker(Napi::Env env, QuantizeParams params);
-    Napi::Promise promise() { return deferred_.Promise(); }
 
     // The llama_ftype for a type name ("q4_k_m", "q8_0", ...), or false when there is none.
     static bool ftypeFromName(const std::string & name, llama_ftype & out);
@@ -29,13 +29,11 @@ class QuantizeWorker : public Napi::AsyncWorker {
     static std::string ftypeNames();
 
   protected:
-    void Execute() override;
-    void OnOK() override;
-    void OnError(const Napi::Error & error) override;
+    void work() override;
+    Napi::Value result(Napi::Env env) override;
 
   private:
     QuantizeParams params_;
-    Napi::Promise::Deferred deferred_;
     double ms_ = 0.0;
     double bytes_ = 0.0;
 };

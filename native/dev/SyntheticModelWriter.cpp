@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "Handles.h"
+#include "GgufPrecheck.h"
 #include "Portability.h"
-#include "LoadModelWorker.h"
 #include "ggml.h"
 #include "gguf.h"
 #include "llama.h"
@@ -150,13 +150,7 @@ void SyntheticModelWriter::validate(const SyntheticModelSpec & s) {
 
 SyntheticModelSummary SyntheticModelWriter::write(const SyntheticModelSpec & spec) {
     validate(spec);
-    checkGgufFile(spec.vocab_path);
-
-    gguf_init_params vp{};
-    vp.no_alloc = true;
-    vp.ctx = nullptr;
-    std::unique_ptr<gguf_context, GgufDeleter> vocab(gguf_init_from_file(spec.vocab_path.c_str(), vp));
-    if (!vocab) throw std::runtime_error("cannot read the GGUF metadata of " + spec.vocab_path);
+    const GgufPtr vocab = openGgufMetadata(spec.vocab_path).gguf;
     const int64_t tokens_key = gguf_find_key(vocab.get(), "tokenizer.ggml.tokens");
     if (tokens_key < 0 || gguf_get_kv_type(vocab.get(), tokens_key) != GGUF_TYPE_ARRAY ||
         gguf_get_arr_type(vocab.get(), tokens_key) != GGUF_TYPE_STRING) {

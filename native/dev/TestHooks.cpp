@@ -14,6 +14,7 @@
 #include "BiasSampler.h"
 #include "LeakCheck.h"
 #include "NapiArgs.h"
+#include "VectorMath.h"
 
 namespace persona {
 

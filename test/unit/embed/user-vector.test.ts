@@ -5,13 +5,13 @@ import type { TextEmbedder } from '../../../lib/embed/embedder.js';
 import {
   embedUserVector,
   meanVector,
-  normalized,
   populationMean,
   profileItemText,
   softmax,
   truncateProfile,
   userVectorFromItems,
 } from '../../../lib/embed/user-vector.js';
+import { normalized } from '../../../lib/embed/vector-math.js';
 
 const e1 = Float32Array.from([1, 0, 0]);
 const e2 = Float32Array.from([0, 1, 0]);

@@ -13,7 +13,8 @@ import { type PersonaServer, buildServer } from './app.js';
 import { KeyRing } from './api-keys.js';
 import type { CompletionLimits } from './completion-request.js';
 import { openProfileSpace, type ProfileSpace, type SpaceName } from './profile-space.js';
-import { ProfileStore } from './profile-store.js';
+import { isMissingPackage, MissingPackageError } from '../embed/load-embedder.js';
+import type { ProfileStore } from './profile-store.js';
 import { type ProfileLimits, Profiles } from './profiles.js';
 
 /** Settings of {@link startServer} (the options of `persona-gen serve`). */
@@ -69,11 +70,26 @@ async function loadServeModel(file: string, settings: ServeSettings): Promise<Mo
 }
 
 /**
+ * The profile database module, imported on first use: better-sqlite3 is an optional dependency
+ * (a native module that may have no prebuilt binary for the machine), needed only by `serve`.
+ * @throws MissingPackageError naming better-sqlite3 when it is not installed.
+ */
+async function importProfileStore(): Promise<typeof import('./profile-store.js')> {
+  try {
+    return await import('./profile-store.js');
+  } catch (err) {
+    if (isMissingPackage(err, 'better-sqlite3')) throw new MissingPackageError('better-sqlite3', 'persona-gen serve (its profile database)', '12.11.1');
+    throw err;
+  }
+}
+
+/**
  * Starts the server.
  * @throws Error naming the option (`--model`, `--embedder`, `--db`, `--keys-file`, ...) that failed
  */
 export async function startServer(settings: ServeSettings): Promise<RunningServer> {
   const keys = KeyRing.load({ apiKey: settings.apiKey, keysFile: settings.keysFile });
+  const { ProfileStore } = await importProfileStore();
   const file = await resolveModelFile(settings.model);
   const model = await loadServeModel(file.path, settings);
   let store: ProfileStore | undefined;

@@ -148,6 +148,12 @@ export interface BenchModelFile {
   quantizeMs?: number;
 }
 
+/** The writer's spec for a benchmark model's shapes (the tests write the same shapes with it). */
+export function writerSpec(spec: BenchModelSpec, vocab: string, outPath: string, seed?: number): NativeSyntheticModelSpec {
+  const { name: _name, shapeOf: _shapeOf, vocabFile: _vocabFile, ...shapes } = spec;
+  return { ...shapes, vocabPath: vocab, outPath, ...(seed !== undefined ? { seed } : {}) };
+}
+
 /**
  * Returns the cached model file of `spec` quantized as `quant`, writing and quantizing it
  * first when it is missing. The F16 source is removed once every quantization in `keepFor`
@@ -167,19 +173,8 @@ export async function ensureBenchModel(
   if (!existsSync(f16)) {
     options.log?.(`writing ${path.basename(f16)} (random weights, ${spec.shapeOf} shapes)...`);
     const s: NativeSyntheticModelSpec = {
-      arch: spec.arch,
-      vocabPath: vocabPath(spec),
-      outPath: f16,
+      ...writerSpec(spec, vocabPath(spec), f16, SEED),
       name: `${spec.shapeOf} shapes, random weights (persona-gen benchmark)`,
-      layers: spec.layers,
-      embd: spec.embd,
-      heads: spec.heads,
-      kvHeads: spec.kvHeads,
-      ffn: spec.ffn,
-      contextLength: spec.contextLength,
-      ropeFreqBase: spec.ropeFreqBase,
-      rmsEps: spec.rmsEps,
-      seed: SEED,
     };
     writeMs = (await tools.writeSyntheticModel(s)).ms;
   }

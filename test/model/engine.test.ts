@@ -17,6 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDevAddon, useDevAddon } from '../../bindings/dev.js';
 import { packageRoot } from '../../bindings/index.js';
 import { type BatchRequest, type GenerationResult, loadModel, type Model, VocabMatrix } from '../../lib/index.js';
+import { TINY_QWEN, writerSpec } from '../../bench/models.js';
 import { hasStoriesModel, storiesModel } from '../helpers/shared.js';
 
 useDevAddon(); // the bench tools (the random-weight model writer) live in the development addon
@@ -293,19 +294,7 @@ describe.skipIf(!existsSync(qwenVocab))('batch engine (random-weight Qwen2-shape
   beforeAll(async () => {
     dir = mkdtempSync(path.join(tmpdir(), 'persona-gen-engine-'));
     file = path.join(dir, 'bench-tiny.f16.gguf');
-    await loadDevAddon().tools.writeSyntheticModel({
-      arch: 'qwen2',
-      vocabPath: qwenVocab,
-      outPath: file,
-      layers: 2,
-      embd: 64,
-      heads: 4,
-      kvHeads: 2,
-      ffn: 128,
-      contextLength: 4096,
-      ropeFreqBase: 1e6,
-      seed: 7,
-    });
+    await loadDevAddon().tools.writeSyntheticModel(writerSpec(TINY_QWEN, qwenVocab, file, 7));
   });
   afterAll(() => {
     if (dir) rmSync(dir, { recursive: true, force: true });

@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadDevAddon, useDevAddon } from '../../../bindings/dev.js';
 import { packageRoot } from '../../../bindings/index.js';
+import { TINY_QWEN, writerSpec } from '../../../bench/models.js';
 import { loadModel } from '../../../lib/model.js';
 import { VocabMatrix, nativeMatrixOf } from '../../../lib/vocab-matrix.js';
 
@@ -15,18 +16,7 @@ const vocab = path.join(packageRoot, 'deps', 'llama.cpp', 'models', 'ggml-vocab-
 const llamaVocab = path.join(packageRoot, 'deps', 'llama.cpp', 'models', 'ggml-vocab-llama-bpe.gguf');
 if (!existsSync(vocab)) console.warn(`[tests] ${vocab} is absent (run npm run fetch-llama): the bench tools tests are skipped`);
 
-const spec = (out: string) => ({
-  arch: 'qwen2' as const,
-  vocabPath: vocab,
-  outPath: out,
-  layers: 2,
-  embd: 64,
-  heads: 4,
-  kvHeads: 2,
-  ffn: 128,
-  contextLength: 4096,
-  ropeFreqBase: 1e6,
-});
+const spec = (out: string) => writerSpec(TINY_QWEN, vocab, out);
 
 describe.skipIf(!existsSync(vocab))('bench tools', () => {
   let dir: string;

@@ -24,7 +24,7 @@ export interface BenchModel {
   generate(prompt: Int32Array, options?: GenerateOptions): Promise<GenerationResult>;
   generateMany?: (requests: readonly BenchRequest[], options?: { parallel?: number }) => Promise<GenerationResult[]>;
   /** The engine's counters since load (builds with the batch engine). */
-  engineStats?: () => { steps: number; tokensDecoded: number; promptTokensDecoded: number; promptTokensReused: number; maxBatchSequences: number };
+  engineStats?: () => { steps: number; tokensDecoded: number; promptTokensDecoded: number; promptTokensReused: number; maxBatchSequences: number; sequenceMoves?: number };
   dispose(): void;
 }
 

@@ -109,6 +109,8 @@ export interface NativeEngineStats {
   promptTokensReused: number;
   /** Most sequences in one llama_decode. */
   maxBatchSequences: number;
+  /** Running sequences moved to a lower slot so that the running ones stay consecutive (one pass over the weights per step). */
+  sequenceMoves: number;
 }
 
 /** Settings of a model's batch engine, fixed at load. */
@@ -122,6 +124,8 @@ export interface NativeEngineOptions {
   parallel?: number;
   /** Copy the KV cells of prompt prefixes that a running sequence holds instead of decoding them (default true). */
   sharePrompts?: boolean;
+  /** Flash attention (default false: without it greedy outputs do not depend on what else shares a step). */
+  flashAttention?: boolean;
 }
 
 export interface NativeModelConstructor {

@@ -38,6 +38,13 @@ export interface LoadModelOptions {
    * cells instead of decoding them again (default true; false is for measuring what it saves).
    */
   sharePrompts?: boolean;
+  /**
+   * Use flash attention (default false). It can be a little faster, but llama.cpp's CPU kernels
+   * then compute one query and a tile of queries differently, so a greedy output may depend on
+   * which other requests share its decode steps. Off, every generation equals its
+   * one-at-a-time result token for token.
+   */
+  flashAttention?: boolean;
   /** Layers to offload to a GPU (needs a GPU build; -1 = all). Default 0. */
   gpuLayers?: number;
   /** Memory-map the file (default true). */
@@ -111,6 +118,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   const parallel = checkNumber(options.parallel, 'options.parallel', 1, Math.min(256, batchSize), true) ?? Math.min(DEFAULT_PARALLEL, batchSize);
   const gpuLayers = checkNumber(options.gpuLayers, 'options.gpuLayers', -1, 100_000, true) ?? 0;
   if (options.sharePrompts !== undefined) expectType(typeof options.sharePrompts === 'boolean', 'options.sharePrompts must be a boolean');
+  if (options.flashAttention !== undefined) expectType(typeof options.flashAttention === 'boolean', 'options.flashAttention must be a boolean');
   if (options.useMmap !== undefined) expectType(typeof options.useMmap === 'boolean', 'options.useMmap must be a boolean');
   const handle = await native().AddonModel.load(path, {
     gpuLayers,
@@ -120,6 +128,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     threads,
     parallel,
     sharePrompts: options.sharePrompts ?? true,
+    flashAttention: options.flashAttention ?? false,
   });
   return new Model(handle, path, { contextSize, threads, batchSize, parallel });
 }

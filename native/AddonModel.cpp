@@ -56,6 +56,7 @@ Napi::Value AddonModel::Load(const Napi::CallbackInfo & info) {
     e.n_threads = intOption(opts, "threads", hw, 1, 1024);
     e.n_parallel = static_cast<uint32_t>(intOption(opts, "parallel", 1, 1, kMaxParallel));
     e.share_prompts = boolOption(opts, "sharePrompts", true);
+    e.flash_attention = boolOption(opts, "flashAttention", false);
     if (e.n_parallel > e.n_batch) {
         throwRange(env, "options.parallel (" + std::to_string(e.n_parallel) + ") must not exceed options.batchSize (" +
                             std::to_string(e.n_batch) + "): every running sequence needs a token in each batch");
@@ -344,6 +345,7 @@ Napi::Value AddonModel::EngineStatsJs(const Napi::CallbackInfo & info) {
     out.Set("promptTokensDecoded", static_cast<double>(s.prompt_tokens_decoded));
     out.Set("promptTokensReused", static_cast<double>(s.prompt_tokens_reused));
     out.Set("maxBatchSequences", static_cast<double>(s.max_batch_sequences));
+    out.Set("sequenceMoves", static_cast<double>(s.sequence_moves));
     return out;
 }
 

@@ -13,7 +13,7 @@ namespace persona {
 class AddonModel : public Napi::ObjectWrap<AddonModel> {
   public:
     static Napi::Function Init(Napi::Env env);
-    // load(path, { gpuLayers, useMmap, contextSize, batchSize, threads, parallel, sharePrompts }) => Promise<AddonModel>
+    // load(path, { gpuLayers, useMmap, contextSize, batchSize, threads, parallel, sharePrompts, flashAttention }) => Promise<AddonModel>
     static Napi::Value Load(const Napi::CallbackInfo & info);
     static Napi::Object NewInstance(Napi::Env env, std::shared_ptr<ModelHandle> handle);
     // The handle of a JavaScript AddonModel; throws a TypeError naming `what` otherwise.

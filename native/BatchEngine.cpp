@@ -25,8 +25,10 @@ BatchEngine::BatchEngine(llama_model * model, EngineSettings settings)
       settings_(settings),
       batch_(llama_batch_init(static_cast<int32_t>(settings.n_batch), 0, 1)),
       slots_(settings.n_parallel),
+      retained_(settings.n_parallel),
       admitted_at_(settings.n_parallel, 0) {
-    share_prefixes_ = settings.share_prompts && !llama_model_is_recurrent(model) && !llama_model_is_hybrid(model);
+    can_copy_ = !llama_model_is_recurrent(model) && !llama_model_is_hybrid(model);
+    share_prefixes_ = settings.share_prompts && can_copy_;
 }
 
 BatchEngine::~BatchEngine() {
@@ -57,6 +59,7 @@ EngineStats BatchEngine::stats() const {
     s.prompt_tokens_decoded = prompt_decoded_.load();
     s.prompt_tokens_reused = prompt_reused_.load();
     s.max_batch_sequences = max_batch_seqs_.load();
+    s.sequence_moves = moves_.load();
     std::lock_guard<std::mutex> lock(mutex_);
     s.waiting = static_cast<uint32_t>(waiting_.size());
     for (const auto & slot : slots_) s.active += slot ? 1 : 0;
@@ -70,7 +73,8 @@ bool BatchEngine::createContext() {
     cp.n_ubatch = settings_.n_batch;
     cp.n_seq_max = settings_.n_parallel;
     cp.n_outputs_max = settings_.n_parallel;  // one logits row per sequence and step
-    cp.kv_unified = true;                     // one cache: shared prefixes are tagged, not copied
+    cp.kv_unified = false;  // one KV stream per sequence (see the header)
+    cp.flash_attn_type = settings_.flash_attention ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
     cp.n_threads = settings_.n_threads;
     cp.n_threads_batch = settings_.n_threads;
     cp.no_perf = true;
@@ -124,6 +128,7 @@ void BatchEngine::loop() {
         }
         if (!admit()) return;
         dropAborted();
+        compact();
         const std::vector<Part> parts = planStep();
         if (!parts.empty()) decodeParts(parts, 0, parts.size());
     }
@@ -131,7 +136,7 @@ void BatchEngine::loop() {
 
 // Gives free slots to waiting requests; false (and the loop ends) when nothing is left to do.
 bool BatchEngine::admit() {
-    std::vector<std::pair<std::shared_ptr<Sequence>, int32_t>> admitted;
+    std::vector<Admission> admitted;
     {
         std::lock_guard<std::mutex> lock(mutex_);
         const bool any_active = std::any_of(slots_.begin(), slots_.end(), [](const auto & s) { return s != nullptr; });
@@ -141,36 +146,53 @@ bool BatchEngine::admit() {
         }
         if (!ctx_) return true;  // its requests were failed above; the next round ends the loop
         for (auto it = waiting_.begin(); it != waiting_.end();) {
-            auto free_slot = std::find(slots_.begin(), slots_.end(), nullptr);
-            if (free_slot == slots_.end()) break;
-            int32_t source = -1;
-            const size_t reusable = sharedCells(**it, source);
-            if (!(*it)->aborted() && waitsForPrefix(**it, reusable)) {
+            if (std::find(slots_.begin(), slots_.end(), nullptr) == slots_.end()) break;
+            Admission a{*it, -1, -1, 0};
+            a.reused = sharedCells(**it, a.source);
+            if (!(*it)->aborted() && waitsForPrefix(**it, a.reused)) {
                 ++it;  // its prefix is being decoded by another sequence: copy it next step
                 continue;
             }
-            const int32_t slot = static_cast<int32_t>(free_slot - slots_.begin());
-            *free_slot = *it;
-            admitted_at_[static_cast<size_t>(slot)] = ++admissions_;
-            admitted.emplace_back(*it, slot);
+            a.slot = chooseSlot(a.source);
+            slots_[static_cast<size_t>(a.slot)] = *it;
+            admitted_at_[static_cast<size_t>(a.slot)] = ++admissions_;
+            admitted.push_back(a);
             it = waiting_.erase(it);
         }
     }
-    for (const auto & [seq, slot] : admitted) startSequence(seq, slot);
+    for (const auto & a : admitted) startSequence(a);
     return true;
 }
 
-// The number of this request's prompt tokens that another sequence holds in the cache (never
-// the last prompt token: that one is decoded for the request's own logits row).
+// A free slot for a request whose best prefix source is `source`: that slot itself when it is
+// a free slot that kept a finished sequence's cells, else the lowest free slot that kept
+// nothing, else the lowest free slot.
+int32_t BatchEngine::chooseSlot(int32_t source) const {
+    if (source >= 0 && !slots_[static_cast<size_t>(source)]) return source;
+    int32_t lowest = -1;
+    for (size_t i = 0; i < slots_.size(); i++) {
+        if (slots_[i]) continue;
+        if (retained_[i].empty()) return static_cast<int32_t>(i);
+        if (lowest < 0) lowest = static_cast<int32_t>(i);
+    }
+    return lowest;
+}
+
+// The number of this request's prompt tokens whose cells a slot holds: a running sequence, or
+// a free slot that kept the cells of the sequence that finished in it (never the last prompt
+// token: that one is decoded for the request's own logits row). `source` = that slot.
 size_t BatchEngine::sharedCells(const Sequence & seq, int32_t & source) const {
     size_t best = 0;
     if (!share_prefixes_) return 0;
-    for (const auto & other : slots_) {
-        if (!other || other->seqId() < 0) continue;
-        const size_t n = commonPrefix(seq.prompt(), other->history(), std::min(other->cached(), seq.prompt().size() - 1));
+    const size_t limit = seq.prompt().size() - 1;
+    for (size_t i = 0; i < slots_.size(); i++) {
+        const auto & other = slots_[i];
+        size_t n = 0;
+        if (other && other->seqId() >= 0) n = commonPrefix(seq.prompt(), other->history(), std::min(other->cached(), limit));
+        else if (!other) n = commonPrefix(seq.prompt(), retained_[i], limit);
         if (n > best) {
             best = n;
-            source = other->seqId();
+            source = static_cast<int32_t>(i);
         }
     }
     return best;
@@ -187,20 +209,53 @@ bool BatchEngine::waitsForPrefix(const Sequence & seq, size_t reusable) const {
     return false;
 }
 
-void BatchEngine::startSequence(const std::shared_ptr<Sequence> & seq, int32_t slot) {
-    int32_t source = -1;
-    const size_t reused = sharedCells(*seq, source);
+void BatchEngine::startSequence(const Admission & a) {
     llama_memory_t mem = llama_get_memory(ctx_.get());
-    llama_memory_seq_rm(mem, slot, -1, -1);  // nothing should be left; make sure
+    const auto slot = a.slot;
     try {
-        if (reused > 0) llama_memory_seq_cp(mem, source, slot, 0, static_cast<llama_pos>(reused));
-        seq->start(llama_model_get_vocab(model_), slot, reused);
+        if (a.source != slot) {
+            llama_memory_seq_rm(mem, slot, -1, -1);  // what the slot kept is not wanted
+            // Another stream: llama.cpp copies streams whole (at the next decode, before its
+            // compute); the copy is then trimmed to the shared prefix.
+            if (a.reused > 0) llama_memory_seq_cp(mem, a.source, slot, -1, -1);
+        }
+        llama_memory_seq_rm(mem, slot, static_cast<llama_pos>(a.reused), -1);
+        retained_[static_cast<size_t>(slot)].clear();
+        a.seq->start(llama_model_get_vocab(model_), slot, a.reused);
     } catch (const std::exception & e) {
         release(slot);
-        seq->fail(e.what());
+        a.seq->fail(e.what());
         return;
     }
-    prompt_reused_ += reused;
+    prompt_reused_ += a.reused;
+}
+
+// Keeps the running sequences in the lowest slots (one run of consecutive sequence ids is one
+// pass over the weights): the highest one moves into the lowest free slot while one is below it.
+void BatchEngine::compact() {
+    if (!can_copy_) return;
+    for (;;) {
+        const auto free_slot = std::find(slots_.begin(), slots_.end(), nullptr);
+        auto last = std::find_if(slots_.rbegin(), slots_.rend(), [](const auto & s) { return s != nullptr; });
+        if (free_slot == slots_.end() || last == slots_.rend()) return;
+        const auto from = static_cast<int32_t>(slots_.rend() - last - 1);
+        const auto to = static_cast<int32_t>(free_slot - slots_.begin());
+        if (to > from) return;
+        moveSequence(from, to);
+    }
+}
+
+void BatchEngine::moveSequence(int32_t from, int32_t to) {
+    llama_memory_t mem = llama_get_memory(ctx_.get());
+    llama_memory_seq_rm(mem, to, -1, -1);
+    retained_[static_cast<size_t>(to)].clear();
+    llama_memory_seq_cp(mem, from, to, -1, -1);  // done at the next llama_decode, before its compute
+    llama_memory_seq_rm(mem, from, -1, -1);
+    std::lock_guard<std::mutex> lock(mutex_);
+    slots_[static_cast<size_t>(to)].swap(slots_[static_cast<size_t>(from)]);
+    std::swap(admitted_at_[static_cast<size_t>(to)], admitted_at_[static_cast<size_t>(from)]);
+    slots_[static_cast<size_t>(to)]->moveTo(to);
+    moves_++;
 }
 
 void BatchEngine::dropAborted() {
@@ -236,6 +291,9 @@ std::vector<BatchEngine::Part> BatchEngine::planStep() const {
         parts.push_back({slots_[slot], n});
         room -= n;
     }
+    // In sequence id order: llama.cpp splits a batch of separate KV streams into passes of
+    // consecutive sequence ids, taken in batch order.
+    std::sort(parts.begin(), parts.end(), [](const Part & a, const Part & b) { return a.seq->seqId() < b.seq->seqId(); });
     return parts;
 }
 
@@ -309,7 +367,7 @@ void BatchEngine::afterDecode(const std::vector<Part> & parts, size_t begin, siz
         try {
             const char * reason = seq->sample(ctx_.get(), rows[i], settings_.n_ctx_seq);
             if (reason == nullptr) continue;
-            release(seq->seqId());
+            retire(seq->seqId());
             seq->finish(reason);
         } catch (const std::exception & e) {
             release(seq->seqId());
@@ -335,9 +393,25 @@ void BatchEngine::rollback(const std::vector<Part> & parts, size_t begin, size_t
 void BatchEngine::release(int32_t slot) {
     if (slot < 0 || static_cast<size_t>(slot) >= slots_.size()) return;
     if (ctx_) llama_memory_seq_rm(llama_get_memory(ctx_.get()), slot, -1, -1);
+    retained_[static_cast<size_t>(slot)].clear();
     std::shared_ptr<Sequence> gone;
     std::lock_guard<std::mutex> lock(mutex_);
     gone.swap(slots_[static_cast<size_t>(slot)]);
+}
+
+// Frees the slot of a sequence that finished, keeping its cells (its decoded tokens) for a
+// later request that starts with the same tokens, until the slot is taken.
+void BatchEngine::retire(int32_t slot) {
+    if (slot < 0 || static_cast<size_t>(slot) >= slots_.size()) return;
+    std::shared_ptr<Sequence> gone;
+    std::lock_guard<std::mutex> lock(mutex_);
+    gone.swap(slots_[static_cast<size_t>(slot)]);
+    if (!share_prefixes_ || !gone) {
+        if (ctx_) llama_memory_seq_rm(llama_get_memory(ctx_.get()), slot, -1, -1);
+        return;
+    }
+    const auto & h = gone->history();
+    retained_[static_cast<size_t>(slot)].assign(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(gone->cached()));
 }
 
 void BatchEngine::failAll(const std::string & message) {

@@ -1,20 +1,35 @@
-// The per-model batch engine: one llama.cpp context holding up to `parallel` sequences in a
-// unified KV cache, and one loop that advances all of them together (continuous batching, as
-// llama.cpp's server does with its slots).
+// The per-model batch engine: one llama.cpp context holding up to `parallel` sequences, each
+// in its own KV stream (kv_unified = false: a token attends over its own sequence's cells
+// only), and one loop that advances all of them together (continuous batching, as llama.cpp's
+// server does with its slots).
 //
 // Each step packs the next token of every generating sequence, then chunks of the prompts
-// still being read, into ONE llama_batch of at most n_batch tokens, calls llama_decode once,
-// and samples every sequence whose last token was in the batch from its own logits row with
-// its own sampler chain. Requests wait in a queue until a sequence slot is free; a finished,
-// aborted or failed sequence leaves between steps and its KV cells are freed
-// (llama_memory_seq_rm), so the slot takes the next request. A request whose prompt starts
-// with tokens another running sequence already holds copies those KV cells
-// (llama_memory_seq_cp: in a unified cache a copy only tags the cells) instead of decoding
-// them again; its last prompt token is always decoded, so it gets its own logits row.
+// still being read, into ONE llama_batch of at most n_batch tokens (ordered by sequence id),
+// calls llama_decode once, and samples every sequence whose last token was in the batch from
+// its own logits row with its own sampler chain. Requests wait in a queue until a sequence
+// slot is free; a finished, aborted or failed sequence leaves between steps and its KV cells
+// are freed (llama_memory_seq_rm), so the slot takes the next request. llama.cpp decodes one
+// run of consecutive sequence ids in one pass over the weights, so the engine keeps the
+// running sequences in the lowest slots: when one leaves a gap below others, the highest one
+// moves down (its stream is copied, llama_memory_seq_cp).
 //
-// Memory: the context has contextSize * parallel KV cells (each sequence may use up to
-// contextSize of them, shared prefix cells count once) and room for one logits row per
-// sequence (n_outputs_max = parallel), created on first use and kept until dispose.
+// Shared prompts: a finished sequence's slot keeps its cells until the slot is taken. A request
+// whose prompt starts with tokens a slot holds (a running sequence, or a free slot's kept
+// cells) takes that free slot and keeps the shared prefix, or copies the running sequence's
+// stream and trims it to the prefix, instead of decoding the prefix again (llama.cpp's server
+// keeps its slots' prompt caches the same way); its last prompt token is always decoded, so it
+// gets its own logits row. Requests with the same prompt that arrive together wait one step
+// for the first of them to read it. New requests take free slots that kept nothing first.
+//
+// Exactness: flash attention is off unless asked for (EngineSettings::flash_attention): with
+// it, llama.cpp's CPU kernels take different paths for one query and for a tile of them, so a
+// token's logits could depend on what else was in its batch. Without it every operation
+// computes each sequence's values the same way whatever shares the step, and greedy outputs
+// equal one-at-a-time decoding.
+//
+// Memory: the context has contextSize * parallel KV cells (contextSize per sequence stream)
+// and room for one logits row per sequence (n_outputs_max = parallel), created on first use
+// and kept until dispose.
 //
 // Failures stay per request: if llama_decode fails for a batch, the batch's cells are removed
 // and it is retried in halves (by sequence); a sequence that still fails alone is rejected with
@@ -41,6 +56,7 @@ struct EngineSettings {
     int32_t n_threads = 4;
     uint32_t n_parallel = 4;    // sequence slots (n_seq_max)
     bool share_prompts = true;  // copy shared prompt prefixes' KV cells instead of decoding them
+    bool flash_attention = false;  // faster on some machines, but batch composition may then change rounding
 };
 
 struct EngineStats {
@@ -53,6 +69,7 @@ struct EngineStats {
     uint64_t prompt_tokens_decoded = 0;
     uint64_t prompt_tokens_reused = 0;  // prompt tokens copied from another sequence's cells
     uint64_t max_batch_sequences = 0;  // most sequences in one llama_decode
+    uint64_t sequence_moves = 0;       // running sequences moved to a lower slot (compact())
 };
 
 class BatchEngine {
@@ -75,6 +92,12 @@ class BatchEngine {
     EngineStats stats() const;
 
   private:
+    struct Admission {  // a request given a slot, and where its prompt's first `reused` cells come from
+        std::shared_ptr<Sequence> seq;
+        int32_t slot;
+        int32_t source;  // a slot (maybe `slot` itself), or -1
+        size_t reused;
+    };
     struct Part {  // the not yet decoded tail (or the next chunk of it) of one sequence
         std::shared_ptr<Sequence> seq;
         int32_t n;
@@ -84,16 +107,20 @@ class BatchEngine {
     void abandon(const std::string & message);
     bool createContext();
     bool admit();
-    void startSequence(const std::shared_ptr<Sequence> & seq, int32_t slot);
+    int32_t chooseSlot(int32_t source) const;
+    void startSequence(const Admission & a);
     size_t sharedCells(const Sequence & seq, int32_t & source) const;
     bool waitsForPrefix(const Sequence & seq, size_t reusable) const;
     void dropAborted();
+    void compact();
+    void moveSequence(int32_t from, int32_t to);
     std::vector<Part> planStep() const;
     void decodeParts(const std::vector<Part> & parts, size_t begin, size_t end);
     bool fillBatch(const std::vector<Part> & parts, size_t begin, size_t end, std::vector<int32_t> & rows);
     void afterDecode(const std::vector<Part> & parts, size_t begin, size_t end, const std::vector<int32_t> & rows);
     void rollback(const std::vector<Part> & parts, size_t begin, size_t end);
     void release(int32_t slot);
+    void retire(int32_t slot);
     void failAll(const std::string & message);
     void failWaiting(const std::string & message);
 
@@ -101,11 +128,13 @@ class BatchEngine {
     const EngineSettings settings_;
     ContextPtr ctx_;              // loop thread only
     llama_batch batch_;           // loop thread only
-    bool share_prefixes_ = true;  // settings' share_prompts, and never for recurrent/hybrid models (no partial copies)
+    bool can_copy_ = true;        // not for recurrent/hybrid models (no partial copies of their state)
+    bool share_prefixes_ = true;  // settings' share_prompts, and only where cells can be copied
 
     mutable std::mutex mutex_;
     std::deque<std::shared_ptr<Sequence>> waiting_;
     std::vector<std::shared_ptr<Sequence>> slots_;  // index = KV sequence id; written by the loop under mutex_
+    std::vector<std::vector<llama_token>> retained_;  // per free slot: the tokens whose cells it kept (loop thread)
     std::vector<uint64_t> admitted_at_;             // admission order of each slot (prompt chunks go FIFO)
     uint64_t admissions_ = 0;
     bool looping_ = false;
@@ -116,6 +145,7 @@ class BatchEngine {
     std::atomic<uint64_t> prompt_decoded_{0};
     std::atomic<uint64_t> prompt_reused_{0};
     std::atomic<uint64_t> max_batch_seqs_{0};
+    std::atomic<uint64_t> moves_{0};
     std::atomic<uint32_t> context_cells_{0};
 };
 

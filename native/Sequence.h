@@ -37,6 +37,8 @@ class Sequence {
     // are already in the cache (copied from another sequence). Builds the sampler chain.
     void start(const llama_vocab * vocab, int32_t seq_id, size_t reused);
     int32_t seqId() const { return seq_id_; }
+    // Loop thread: the sequence's cells were copied to KV sequence id `seq_id` (BatchEngine::compact).
+    void moveTo(int32_t seq_id) { seq_id_ = seq_id; }
     const std::vector<llama_token> & prompt() const { return params_.prompt; }
 
     // Prompt + sampled tokens; the first cached() of them are in the KV cache.

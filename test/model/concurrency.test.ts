@@ -27,8 +27,14 @@ describe.skipIf(!hasStoriesModel)('concurrency (stories260K)', () => {
   ];
 
   beforeAll(async () => {
-    a = await loadModel(storiesModel, { contextSize: 256, threads: 1 });
-    b = await loadModel(storiesModel, { contextSize: 256, threads: 1 });
+    // Flash attention on: stories260K's 8-wide attention heads make llama.cpp's attention
+    // without it round differently depending on what shares a step, enough to flip one sampled
+    // token at T = 0.9 late in one of these runs; with it, and contexts under 512 cells, the
+    // kernels compute every sequence the same way. These tests are about isolation between
+    // concurrent calls; the engine's default (flash attention off) is held to one-at-a-time
+    // outputs in engine.test.ts.
+    a = await loadModel(storiesModel, { contextSize: 256, threads: 1, flashAttention: true });
+    b = await loadModel(storiesModel, { contextSize: 256, threads: 1, flashAttention: true });
     matrix = await a.tokenEmbeddingMatrix();
     const rows = matrix.toArray();
     user = rows.slice(300 * 64, 301 * 64);

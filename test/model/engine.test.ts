@@ -7,7 +7,9 @@
  * aborting one request, a failing request, and breaking out of a stream change nothing for the
  * others; disposing the model rejects every request; requests join and leave while others run;
  * requests sharing a prompt copy its KV cells instead of decoding it again, with the results of
- * decoding it.
+ * decoding it (also from a sequence that finished in the step before); running sequences move
+ * down to keep their slots consecutive without changing a token; long sampled outputs (past
+ * 512 KV cells) equal their one-at-a-time tokens.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -217,15 +219,14 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     }
     const got = (await Promise.all(running)).map((r) => Array.from(r.tokens));
     got.forEach((t, i) => expect(t.length).toBe(requests[i]!.maxTokens));
-    // Which sequences share a step depends on timing, and a step alone takes llama.cpp's
-    // single-token kernels, which may round differently (see the exactness test): a late
-    // near-tie may flip. A mistake in the cells would change a sequence from its first tokens.
+    // Which sequences share a step depends on timing; sequences that outlive a shorter one
+    // below them move down a slot (their KV stream is copied): none of it may change a token.
     const a = agreement(together, got.map((tokens) => ({ tokens: Int32Array.from(tokens) }) as GenerationResult));
     console.log(`[engine] join/leave: ${a.same}/10 identical to one batch` + (a.firstDivergence === null ? '' : `, first divergent position ${a.firstDivergence}`));
-    expect(a.same).toBeGreaterThanOrEqual(9);
-    expect(a.firstDivergence ?? 20).toBeGreaterThanOrEqual(10);
+    expect(a.same).toBe(10);
     const after = model.engineStats();
     expect(after.maxBatchSequences).toBeGreaterThan(1);
+    expect(after.sequenceMoves).toBeGreaterThan(before.sequenceMoves);
     // Fewer decode steps than generated tokens: sequences shared steps.
     expect(after.steps - before.steps).toBeLessThan(got.reduce((n, t) => n + t.length, 0));
   });
@@ -251,9 +252,36 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     expect(got.map((r) => Array.from(r.tokens))).toEqual(expected.map((r) => Array.from(r.tokens)));
     const n = got[0]!.promptTokens;
     expect(n).toBeGreaterThan(10);
-    expect(got.map((r) => r.promptTokensReused)).toEqual([0, n - 1, n - 1, n - 1]);
-    expect(after.promptTokensReused - before.promptTokensReused).toBe(3 * (n - 1));
-    expect(after.promptTokensDecoded - before.promptTokensDecoded).toBe(n + 3);
+    // The first may reuse a few cells (BOS, ...) that an earlier test's sequence left in a slot.
+    const first = got[0]!.promptTokensReused;
+    expect(first).toBeLessThan(5);
+    expect(got.map((r) => r.promptTokensReused)).toEqual([first, n - 1, n - 1, n - 1]);
+    expect(after.promptTokensReused - before.promptTokensReused).toBe(first + 3 * (n - 1));
+    expect(after.promptTokensDecoded - before.promptTokensDecoded).toBe(n - first + 3);
+  });
+
+  it('a request reuses the cells a finished sequence left in its slot (one-token requests sharing a prompt, one after another and at once)', async () => {
+    const prompt = 'Once upon a time there was a little girl named Lily. She loved to play';
+    const requests: BatchRequest[] = [0, 1, 2, 3].map((seed) => ({ prompt, maxTokens: 1, temperature: 1, seed }));
+    const unshared = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 8, sharePrompts: false });
+    let expected: GenerationResult[];
+    try {
+      expected = await unshared.generateMany(requests);
+    } finally {
+      unshared.dispose();
+    }
+    const m = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 8 });
+    try {
+      const n = expected[0]!.promptTokens;
+      const oneByOne: GenerationResult[] = [];
+      for (const { prompt: p, ...opts } of requests) oneByOne.push(await m.generate(p, opts));
+      expect(oneByOne.map((r) => r.promptTokensReused)).toEqual([0, n - 1, n - 1, n - 1]);
+      const atOnce = await m.generateMany(requests);
+      expect(atOnce.map((r) => r.promptTokensReused)).toEqual([n - 1, n - 1, n - 1, n - 1]);
+      for (const got of [oneByOne, atOnce]) expect(got.map((r) => Array.from(r.tokens))).toEqual(expected.map((r) => Array.from(r.tokens)));
+    } finally {
+      m.dispose();
+    }
   });
 
   it('disposing the model while many requests run rejects every one with a clear error', async () => {
@@ -284,6 +312,7 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     await expect(loadModel(storiesModel, { batchSize: 4, parallel: 8 })).rejects.toThrow(/options\.parallel must be between 1 and 4/);
     await expect(loadModel(storiesModel, { contextSize: 1 << 20, parallel: 16 })).rejects.toThrow(/KV cells/);
     await expect(loadModel(storiesModel, { sharePrompts: 1 as unknown as boolean })).rejects.toThrow(/options\.sharePrompts must be a boolean/);
+    await expect(loadModel(storiesModel, { flashAttention: 'yes' as unknown as boolean })).rejects.toThrow(/options\.flashAttention must be a boolean/);
   });
 });
 
@@ -305,5 +334,30 @@ describe.skipIf(!existsSync(qwenVocab))('batch engine (random-weight Qwen2-shape
     // make near-ties common, so this is where a rounding difference of the batched kernels shows.
     const prompts = Array.from({ length: 40 }, (_, i) => `${STORY_PROMPTS[i % 16]!} ${['and', 'but', 'so'][Math.floor(i / 16)]!}`);
     await checkExactness('random Qwen2-shaped', file, prompts.map((prompt) => ({ prompt, maxTokens: 10 })), 128);
+  });
+
+  it('greedy generations past 512 KV cells equal one-at-a-time (where flash attention would switch kernels)', async () => {
+    // With flash attention llama.cpp's CPU kernel takes a split-KV path for one query over 512
+    // or more cells and another for a batch of queries (sampled outputs of this model drifted
+    // from their one-at-a-time tokens after ~245 tokens when it was on); the engine runs
+    // without it, and long greedy outputs must not drift.
+    const requests: BatchRequest[] = STORY_PROMPTS.slice(0, 8).map((prompt) => ({ prompt, maxTokens: 300 }));
+    const single = await loadModel(file, { contextSize: 512, threads: 1, parallel: 1 });
+    const reference: number[][] = [];
+    try {
+      for (const { prompt, ...opts } of requests) reference.push(Array.from((await single.generate(prompt, opts)).tokens));
+    } finally {
+      single.dispose();
+    }
+    const many = await loadModel(file, { contextSize: 512, threads: 1, parallel: 8 });
+    try {
+      const got = await many.generateMany(requests);
+      const a = agreement(reference, got);
+      console.log(`[engine] 300 greedy tokens, parallel 8: ${a.same}/8 identical` + (a.firstDivergence === null ? '' : `, first divergent position ${a.firstDivergence}`));
+      expect(got.every((r) => r.tokens.length === 300)).toBe(true);
+      expect(a.same).toBe(8);
+    } finally {
+      many.dispose();
+    }
   });
 });

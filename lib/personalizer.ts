@@ -22,6 +22,7 @@ import { buildVocabMatrix } from './embed/vocab-space.js';
 import { DEFAULT_EMBEDDING_MODEL, loadEmbedder } from './embed/load-embedder.js';
 import { checkNumber, DisposedError, expectRange, expectType } from './errors.js';
 import type { BiasReference, PersonalizationOptions } from './generation-options.js';
+import { LruMap } from './lru-map.js';
 import type { Model } from './model.js';
 import { VocabMatrix } from './vocab-matrix.js';
 
@@ -108,8 +109,7 @@ const DEFAULT_INPUT_TEMPERATURE = 0.1;
  * ```
  */
 export class Personalizer implements AsyncDisposable {
-  readonly #users = new Map<string, Float32Array>();
-  readonly #cacheSize: number;
+  readonly #users: LruMap<string, Float32Array>;
   readonly #userVector: UserVectorFn;
   readonly #release: () => Promise<void>;
   #disposed = false;
@@ -125,7 +125,7 @@ export class Personalizer implements AsyncDisposable {
   ) {
     this.#userVector = userVector;
     this.#release = release;
-    this.#cacheSize = cacheSize;
+    this.#users = new LruMap(cacheSize);
   }
 
   /**
@@ -234,16 +234,9 @@ export class Personalizer implements AsyncDisposable {
     checkNumber(request.inputTemperature, 'inputTemperature', Number.MIN_VALUE, Number.MAX_VALUE);
     const key = cacheKey(profile, request);
     const hit = this.#users.get(key);
-    if (hit) {
-      this.#users.delete(key);
-      this.#users.set(key, hit);
-      return hit;
-    }
+    if (hit) return hit;
     const u = await this.#userVector(profile, request);
-    if (this.#cacheSize > 0) {
-      if (this.#users.size >= this.#cacheSize) this.#users.delete(this.#users.keys().next().value!);
-      this.#users.set(key, u);
-    }
+    this.#users.set(key, u);
     return u;
   }
 

@@ -62,15 +62,8 @@ Napi::Value AddonVocabMatrix::Create(const Napi::CallbackInfo & info) {
     if (info.Length() < 3 || !info[1].IsNumber() || !info[2].IsNumber()) {
         throwType(env, "rows and dims must be numbers");
     }
-    const double rows_d = info[1].As<Napi::Number>().DoubleValue();
-    const double dims_d = info[2].As<Napi::Number>().DoubleValue();
-    if (!(rows_d >= 1 && rows_d <= 16'000'000 && rows_d == static_cast<double>(static_cast<int64_t>(rows_d)))) {
-        throwRange(env, "rows must be an integer between 1 and 16000000");
-    }
-    if (!(dims_d >= 1 && dims_d <= 65536 && dims_d == static_cast<double>(static_cast<int64_t>(dims_d)))) {
-        throwRange(env, "dims must be an integer between 1 and 65536");
-    }
-    const size_t rows = static_cast<size_t>(rows_d), dims = static_cast<size_t>(dims_d);
+    const auto rows = static_cast<size_t>(intArg(info, 1, "rows", 1, 16'000'000));
+    const auto dims = static_cast<size_t>(intArg(info, 2, "dims", 1, 65536));
     if (data.ElementLength() != rows * dims) {
         throwRange(env, "data has " + std::to_string(data.ElementLength()) + " values, expected rows * dims = " +
                             std::to_string(rows) + " * " + std::to_string(dims) + " = " + std::to_string(rows * dims));

@@ -172,15 +172,13 @@ struct Parsed {
     std::vector<Tensor> tensors;
 };
 
-// Structure: the header, KV pairs and tensor infos, every size within the file.
-Parsed parse(const std::string & path) {
-    const port::PathInfo st = port::statPath(path);
-    if (!st.exists) throw std::runtime_error("model file not found: " + path + " (" + std::strerror(st.error) + ")");
-    std::unique_ptr<FILE, FileCloser> f(port::openFile(path, "rb"));
-    if (!f) throw std::runtime_error("cannot open model file " + path + ": " + std::strerror(errno));
-    const uint64_t size = st.size;
-    Reader r(path, f.get(), size);
+// The counts the header declares, each checked against what the file can hold.
+struct Header {
+    uint64_t n_tensors = 0;
+    uint64_t n_kv = 0;
+};
 
+Header readHeader(Reader & r) {
     char magic[4];
     r.bytes(magic, 4, "the magic");
     if (std::memcmp(magic, "GGUF", 4) != 0) r.fail("the first bytes are not 'GGUF'");
@@ -188,59 +186,76 @@ Parsed parse(const std::string & path) {
     if (version != 2 && version != 3) {
         r.fail("version " + std::to_string(version) + " is not supported (expected 2 or 3; a big-endian file or GGUFv1?)");
     }
-    const uint64_t n_tensors = r.u64("the tensor count");
-    const uint64_t n_kv = r.u64("the KV count");
+    Header h;
+    h.n_tensors = r.u64("the tensor count");
+    h.n_kv = r.u64("the KV count");
     // The smallest KV pair is 8 (key length) + 1 (key) + 4 (type) + 1 (value) bytes; the smallest
     // tensor info is 8 (name length) + 1 + 4 (n_dims) + 4 (type) + 8 (offset).
-    if (n_kv > r.left() / 14) r.fail("the header declares " + std::to_string(n_kv) + " KV pairs, more than the file can hold");
-    if (n_tensors > r.left() / 25) r.fail("the header declares " + std::to_string(n_tensors) + " tensors, more than the file can hold");
+    if (h.n_kv > r.left() / 14) r.fail("the header declares " + std::to_string(h.n_kv) + " KV pairs, more than the file can hold");
+    if (h.n_tensors > r.left() / 25) r.fail("the header declares " + std::to_string(h.n_tensors) + " tensors, more than the file can hold");
+    return h;
+}
 
-    Parsed p;
-    for (uint64_t k = 0; k < n_kv; k++) {
-        const std::string where = "KV pair " + std::to_string(k);
-        std::string key = r.str((where + " key").c_str(), kMaxKeyLength);
-        if (key.empty()) r.fail(where + " has an empty key");
-        if (key.find('\0') != std::string::npos) r.fail(where + " key contains a NUL byte");
-        if (p.kv.count(key)) r.fail("key '" + key + "' appears twice");
-        const std::string wk = "key '" + key + "'";
-        Kv kv;
-        kv.type = r.u32((wk + " type").c_str());
-        if (kv.type == T_ARRAY) {
-            kv.is_array = true;
-            kv.type = r.u32((wk + " array element type").c_str());
-            kv.n = r.u64((wk + " array length").c_str());
-            if (kv.type == T_ARRAY || kv.type > T_F64) r.fail(wk + " is an array of invalid type " + std::to_string(kv.type));
-            const uint64_t min_each = kv.type == T_STRING ? 8 : scalarSize(kv.type);
-            if (kv.n > r.left() / min_each) {
-                r.fail(wk + " declares " + std::to_string(kv.n) + " elements of " + typeName(kv.type) + ", more than the file can hold");
-            }
-            const bool keep_strings = key == "tokenizer.ggml.tokens" && kv.type == T_STRING;
-            if (keep_strings) kv.strings.reserve(static_cast<size_t>(kv.n));
-            const bool keep_ints = isInteger(kv.type) && kv.n <= kKeepInts;
-            if (keep_ints) kv.ints.reserve(static_cast<size_t>(kv.n));
-            for (uint64_t e = 0; e < kv.n; e++) {
-                if (kv.type == T_STRING) {
-                    if (keep_strings) kv.strings.push_back(r.str((wk + " element").c_str()));
-                    else r.skipStr((wk + " element").c_str());
-                } else if (keep_ints) {
-                    Kv tmp;
-                    r.scalar(kv.type, tmp, (wk + " element").c_str());
-                    kv.ints.push_back(tmp.i);
-                } else {
-                    r.skip(scalarSize(kv.type) * (kv.n - e), (wk + " elements").c_str());
-                    break;
-                }
-            }
-        } else if (kv.type == T_STRING) {
-            kv.s = r.str((wk + " value").c_str());
-        } else if (scalarSize(kv.type) != 0) {
-            r.scalar(kv.type, kv, (wk + " value").c_str());
+// The elements of an array value (after its element type and length): kept for the token
+// texts and for integer arrays up to kKeepInts elements, skipped otherwise.
+void readArrayElements(Reader & r, const std::string & key, const std::string & wk, Kv & kv) {
+    const bool keep_strings = key == "tokenizer.ggml.tokens" && kv.type == T_STRING;
+    if (keep_strings) kv.strings.reserve(static_cast<size_t>(kv.n));
+    const bool keep_ints = isInteger(kv.type) && kv.n <= kKeepInts;
+    if (keep_ints) kv.ints.reserve(static_cast<size_t>(kv.n));
+    for (uint64_t e = 0; e < kv.n; e++) {
+        if (kv.type == T_STRING) {
+            if (keep_strings) kv.strings.push_back(r.str((wk + " element").c_str()));
+            else r.skipStr((wk + " element").c_str());
+        } else if (keep_ints) {
+            Kv tmp;
+            r.scalar(kv.type, tmp, (wk + " element").c_str());
+            kv.ints.push_back(tmp.i);
         } else {
-            r.fail(wk + " has invalid type " + std::to_string(kv.type));
+            r.skip(scalarSize(kv.type) * (kv.n - e), (wk + " elements").c_str());
+            break;
         }
-        p.kv.emplace(std::move(key), std::move(kv));
     }
+}
 
+// The value of the KV pair `key` (after its key): type, then a scalar, a string or an array.
+Kv readValue(Reader & r, const std::string & key) {
+    const std::string wk = "key '" + key + "'";
+    Kv kv;
+    kv.type = r.u32((wk + " type").c_str());
+    if (kv.type == T_ARRAY) {
+        kv.is_array = true;
+        kv.type = r.u32((wk + " array element type").c_str());
+        kv.n = r.u64((wk + " array length").c_str());
+        if (kv.type == T_ARRAY || kv.type > T_F64) r.fail(wk + " is an array of invalid type " + std::to_string(kv.type));
+        const uint64_t min_each = kv.type == T_STRING ? 8 : scalarSize(kv.type);
+        if (kv.n > r.left() / min_each) {
+            r.fail(wk + " declares " + std::to_string(kv.n) + " elements of " + typeName(kv.type) + ", more than the file can hold");
+        }
+        readArrayElements(r, key, wk, kv);
+    } else if (kv.type == T_STRING) {
+        kv.s = r.str((wk + " value").c_str());
+    } else if (scalarSize(kv.type) != 0) {
+        r.scalar(kv.type, kv, (wk + " value").c_str());
+    } else {
+        r.fail(wk + " has invalid type " + std::to_string(kv.type));
+    }
+    return kv;
+}
+
+// KV pair `k`: a non-empty key without NUL bytes that no earlier pair has, then its value.
+void readKv(Reader & r, uint64_t k, Parsed & p) {
+    const std::string where = "KV pair " + std::to_string(k);
+    std::string key = r.str((where + " key").c_str(), kMaxKeyLength);
+    if (key.empty()) r.fail(where + " has an empty key");
+    if (key.find('\0') != std::string::npos) r.fail(where + " key contains a NUL byte");
+    if (p.kv.count(key)) r.fail("key '" + key + "' appears twice");
+    Kv kv = readValue(r, key);
+    p.kv.emplace(std::move(key), std::move(kv));
+}
+
+// general.alignment (a power-of-2 u32) when the file sets it, else GGUF's default of 32.
+uint64_t dataAlignment(const Reader & r, const Parsed & p) {
     uint64_t alignment = 32;
     auto al = p.kv.find("general.alignment");
     if (al != p.kv.end()) {
@@ -248,59 +263,80 @@ Parsed parse(const std::string & path) {
         alignment = static_cast<uint64_t>(al->second.i);
         if (alignment == 0 || (alignment & (alignment - 1)) != 0) r.fail("general.alignment " + std::to_string(alignment) + " is not a power of 2");
     }
+    return alignment;
+}
 
-    std::unordered_set<std::string> names;
-    for (uint64_t t = 0; t < n_tensors; t++) {
-        Tensor ti;
-        const std::string where = "tensor info " + std::to_string(t);
-        ti.name = r.str((where + " name").c_str(), kMaxName - 1);
-        if (ti.name.empty()) r.fail(where + " has an empty name");
-        if (!names.insert(ti.name).second) r.fail("tensor '" + ti.name + "' appears twice");
+// Tensor info `t`: a new name, at most 4 dimensions, a known ggml type whose blocks tile the
+// rows, and a size in bytes that fits in 64 bits.
+Tensor readTensorInfo(Reader & r, uint64_t t, std::unordered_set<std::string> & names) {
+    Tensor ti;
+    const std::string where = "tensor info " + std::to_string(t);
+    ti.name = r.str((where + " name").c_str(), kMaxName - 1);
+    if (ti.name.empty()) r.fail(where + " has an empty name");
+    if (!names.insert(ti.name).second) r.fail("tensor '" + ti.name + "' appears twice");
+    const std::string wt = "tensor '" + ti.name + "'";
+    ti.n_dims = r.u32((wt + " dimension count").c_str());
+    if (ti.n_dims > GGML_MAX_DIMS) r.fail(wt + " has " + std::to_string(ti.n_dims) + " dimensions (at most 4)");
+    int64_t elements = 1;
+    for (uint32_t d = 0; d < ti.n_dims; d++) {
+        const uint64_t v = r.u64((wt + " dimension").c_str());
+        if (v > static_cast<uint64_t>(INT64_MAX)) r.fail(wt + " dimension " + std::to_string(d) + " is negative");
+        ti.ne[d] = static_cast<int64_t>(v);
+        if (ti.ne[d] != 0 && elements > INT64_MAX / ti.ne[d]) r.fail(wt + " has more elements than fit in 64 bits");
+        elements *= ti.ne[d];
+    }
+    ti.type = r.u32((wt + " type").c_str());
+    if (ti.type >= GGML_TYPE_COUNT || ggml_blck_size(static_cast<ggml_type>(ti.type)) == 0) {
+        r.fail(wt + " has unknown ggml type " + std::to_string(ti.type));
+    }
+    const int64_t blck = ggml_blck_size(static_cast<ggml_type>(ti.type));
+    const uint64_t tsize = ggml_type_size(static_cast<ggml_type>(ti.type));
+    if (ti.ne[0] % blck != 0) {
+        r.fail(wt + " rows of " + std::to_string(ti.ne[0]) + " values are not a whole number of " +
+               ggml_type_name(static_cast<ggml_type>(ti.type)) + " blocks of " + std::to_string(blck));
+    }
+    const uint64_t blocks = static_cast<uint64_t>(elements / blck);
+    if (tsize != 0 && blocks > std::numeric_limits<uint64_t>::max() / tsize) r.fail(wt + " is larger than 2^64 bytes");
+    ti.nbytes = blocks * tsize;
+    ti.offset = r.u64((wt + " data offset").c_str());
+    return ti;
+}
+
+// Every tensor's data lies inside the file's data section (which starts at the first
+// `alignment` boundary after the tensor infos) and starts 32-byte aligned.
+void checkTensorData(const Reader & r, const Parsed & p, uint64_t alignment, uint64_t size) {
+    if (p.tensors.empty()) return;
+    const uint64_t info_end = r.pos();
+    const uint64_t data_start = (info_end + alignment - 1) / alignment * alignment;
+    if (data_start > size) r.fail("the data section starts at byte " + std::to_string(data_start) + ", past the end of the file");
+    const uint64_t data_bytes = size - data_start;
+    for (const Tensor & ti : p.tensors) {
         const std::string wt = "tensor '" + ti.name + "'";
-        ti.n_dims = r.u32((wt + " dimension count").c_str());
-        if (ti.n_dims > GGML_MAX_DIMS) r.fail(wt + " has " + std::to_string(ti.n_dims) + " dimensions (at most 4)");
-        int64_t elements = 1;
-        for (uint32_t d = 0; d < ti.n_dims; d++) {
-            const uint64_t v = r.u64((wt + " dimension").c_str());
-            if (v > static_cast<uint64_t>(INT64_MAX)) r.fail(wt + " dimension " + std::to_string(d) + " is negative");
-            ti.ne[d] = static_cast<int64_t>(v);
-            if (ti.ne[d] != 0 && elements > INT64_MAX / ti.ne[d]) r.fail(wt + " has more elements than fit in 64 bits");
-            elements *= ti.ne[d];
+        if (ti.offset > data_bytes || ti.nbytes > data_bytes - ti.offset) {
+            r.fail(wt + " (" + std::to_string(ti.nbytes) + " bytes at data offset " + std::to_string(ti.offset) +
+                   ") lies outside the file, whose data section has " + std::to_string(data_bytes) + " bytes (truncated file?)");
         }
-        ti.type = r.u32((wt + " type").c_str());
-        if (ti.type >= GGML_TYPE_COUNT || ggml_blck_size(static_cast<ggml_type>(ti.type)) == 0) {
-            r.fail(wt + " has unknown ggml type " + std::to_string(ti.type));
+        if ((data_start + ti.offset) % kTensorAlignment != 0) {
+            r.fail(wt + " data starts at byte " + std::to_string(data_start + ti.offset) + ", which is not a multiple of " +
+                   std::to_string(kTensorAlignment) + " (general.alignment " + std::to_string(alignment) + "; llama.cpp needs 32-byte aligned tensors)");
         }
-        const int64_t blck = ggml_blck_size(static_cast<ggml_type>(ti.type));
-        const uint64_t tsize = ggml_type_size(static_cast<ggml_type>(ti.type));
-        if (ti.ne[0] % blck != 0) {
-            r.fail(wt + " rows of " + std::to_string(ti.ne[0]) + " values are not a whole number of " +
-                   ggml_type_name(static_cast<ggml_type>(ti.type)) + " blocks of " + std::to_string(blck));
-        }
-        const uint64_t blocks = static_cast<uint64_t>(elements / blck);
-        if (tsize != 0 && blocks > std::numeric_limits<uint64_t>::max() / tsize) r.fail(wt + " is larger than 2^64 bytes");
-        ti.nbytes = blocks * tsize;
-        ti.offset = r.u64((wt + " data offset").c_str());
-        p.tensors.push_back(std::move(ti));
     }
+}
 
-    if (!p.tensors.empty()) {
-        const uint64_t info_end = r.pos();
-        const uint64_t data_start = (info_end + alignment - 1) / alignment * alignment;
-        if (data_start > size) r.fail("the data section starts at byte " + std::to_string(data_start) + ", past the end of the file");
-        const uint64_t data_bytes = size - data_start;
-        for (const Tensor & ti : p.tensors) {
-            const std::string wt = "tensor '" + ti.name + "'";
-            if (ti.offset > data_bytes || ti.nbytes > data_bytes - ti.offset) {
-                r.fail(wt + " (" + std::to_string(ti.nbytes) + " bytes at data offset " + std::to_string(ti.offset) +
-                       ") lies outside the file, whose data section has " + std::to_string(data_bytes) + " bytes (truncated file?)");
-            }
-            if ((data_start + ti.offset) % kTensorAlignment != 0) {
-                r.fail(wt + " data starts at byte " + std::to_string(data_start + ti.offset) + ", which is not a multiple of " +
-                       std::to_string(kTensorAlignment) + " (general.alignment " + std::to_string(alignment) + "; llama.cpp needs 32-byte aligned tensors)");
-            }
-        }
-    }
+// Structure: the header, KV pairs and tensor infos, every size within the file.
+Parsed parse(const std::string & path) {
+    const port::PathInfo st = port::statPath(path);
+    if (!st.exists) throw std::runtime_error("model file not found: " + path + " (" + std::strerror(st.error) + ")");
+    std::unique_ptr<FILE, FileCloser> f(port::openFile(path, "rb"));
+    if (!f) throw std::runtime_error("cannot open model file " + path + ": " + std::strerror(errno));
+    Reader r(path, f.get(), st.size);
+    const Header h = readHeader(r);
+    Parsed p;
+    for (uint64_t k = 0; k < h.n_kv; k++) readKv(r, k, p);
+    const uint64_t alignment = dataAlignment(r, p);
+    std::unordered_set<std::string> names;
+    for (uint64_t t = 0; t < h.n_tensors; t++) p.tensors.push_back(readTensorInfo(r, t, names));
+    checkTensorData(r, p, alignment, st.size);
     return p;
 }
 

@@ -79,6 +79,18 @@ inline std::string stringArg(const Napi::CallbackInfo & info, size_t index, cons
     return info[index].As<Napi::String>().Utf8Value();
 }
 
+// The whole number at argument `index`, within [min, max]: a TypeError "<name> must be a number"
+// when it is missing or not a number, a RangeError "<name> must be an integer between <min> and
+// <max>" when it is out of range, not whole, or NaN.
+inline int64_t intArg(const Napi::CallbackInfo & info, size_t index, const char * name, int64_t min, int64_t max) {
+    if (info.Length() <= index || !info[index].IsNumber()) throwType(info.Env(), std::string(name) + " must be a number");
+    const double d = info[index].As<Napi::Number>().DoubleValue();
+    if (!(d >= static_cast<double>(min) && d <= static_cast<double>(max) && std::floor(d) == d)) {
+        throwRange(info.Env(), std::string(name) + " must be an integer between " + std::to_string(min) + " and " + std::to_string(max));
+    }
+    return static_cast<int64_t>(d);
+}
+
 // Every value of `data` is finite; else a RangeError naming `name` and the first bad index.
 inline void requireFinite(Napi::Env env, const float * data, size_t n, const char * name) {
     for (size_t i = 0; i < n; i++) {

@@ -193,6 +193,37 @@ function wrap<T>(flag: string, fn: () => T): T {
   }
 }
 
+/** `--beta B` or `--betas B1,B2,...` (not both): distinct numbers, 0.5 when neither is given. */
+function resolveBetas(input: EvalSettingsInput): number[] {
+  if (input.beta !== undefined && input.betas !== undefined) {
+    throw new EvalOptionError('--betas', 'give either --beta B or --betas B1,B2,..., not both');
+  }
+  let betas: number[];
+  if (input.betas !== undefined) {
+    betas = typeof input.betas === 'string' ? parseNumberList(input.betas, '--betas') : [...input.betas];
+    if (betas.length === 0) throw new EvalOptionError('--betas', 'expected at least one beta');
+    betas.forEach((b) => checkNumberOption(b, 'betas', { min: -1e6, max: 1e6 }));
+  } else {
+    betas = [checkNumberOption(input.beta, 'beta', { min: -1e6, max: 1e6 }) ?? 0.5];
+  }
+  const seen = new Set<number>();
+  for (const b of betas) {
+    if (seen.has(b)) throw new EvalOptionError(input.betas !== undefined ? '--betas' : '--beta', `beta ${b} is listed twice`);
+    seen.add(b);
+  }
+  return betas;
+}
+
+/** `--users`: distinct user ids, or null (the data's first users) when not given. */
+function resolveUsers(input: EvalSettingsInput): string[] | null {
+  if (input.users === undefined) return null;
+  const users = typeof input.users === 'string' ? parseIdList(input.users, '--users') : [...input.users];
+  if (users.length === 0) throw new EvalOptionError('--users', 'expected at least one user id');
+  const dup = users.find((u, i) => users.indexOf(u) !== i);
+  if (dup !== undefined) throw new EvalOptionError('--users', `user "${dup}" is listed twice`);
+  return users;
+}
+
 /**
  * Resolves raw options into complete settings, applying the defaults and checking each value.
  *
@@ -214,30 +245,8 @@ export function resolveEvalSettings(input: EvalSettingsInput, defaults: { thread
   const chat = input.chat ?? 'auto';
   if (chat !== 'auto' && chat !== 'on' && chat !== 'off') throw new EvalOptionError('--chat', `expected auto, on or off, got "${chat}"`);
 
-  if (input.beta !== undefined && input.betas !== undefined) {
-    throw new EvalOptionError('--betas', 'give either --beta B or --betas B1,B2,..., not both');
-  }
-  let betas: number[];
-  if (input.betas !== undefined) {
-    betas = typeof input.betas === 'string' ? parseNumberList(input.betas, '--betas') : [...input.betas];
-    if (betas.length === 0) throw new EvalOptionError('--betas', 'expected at least one beta');
-    betas.forEach((b) => checkNumberOption(b, 'betas', { min: -1e6, max: 1e6 }));
-  } else {
-    betas = [checkNumberOption(input.beta, 'beta', { min: -1e6, max: 1e6 }) ?? 0.5];
-  }
-  const seen = new Set<number>();
-  for (const b of betas) {
-    if (seen.has(b)) throw new EvalOptionError(input.betas !== undefined ? '--betas' : '--beta', `beta ${b} is listed twice`);
-    seen.add(b);
-  }
-
-  let users: string[] | null = null;
-  if (input.users !== undefined) {
-    users = typeof input.users === 'string' ? parseIdList(input.users, '--users') : [...input.users];
-    if (users.length === 0) throw new EvalOptionError('--users', 'expected at least one user id');
-    const dup = users.find((u, i) => users!.indexOf(u) !== i);
-    if (dup !== undefined) throw new EvalOptionError('--users', `user "${dup}" is listed twice`);
-  }
+  const betas = resolveBetas(input);
+  const users = resolveUsers(input);
   const ragK = checkNumberOption(input.ragK, 'ragK', { min: 0, max: 1000, integer: true });
   const maxTokens = checkNumberOption(input.maxTokens, 'maxTokens', { min: 1, max: 1 << 20, integer: true }) ?? 256;
   const contextSize = checkNumberOption(input.contextSize, 'contextSize', { min: 16, max: 1 << 20, integer: true }) ?? null;

@@ -109,7 +109,25 @@ export async function buildServer(cfg: ServerConfig): Promise<PersonaServer> {
   });
   const queue = new GenerationQueue(cfg.parallel);
   const metrics = new ServerMetrics(queue);
+  addJsonParser(app);
+  addErrorHandlers(app, cfg.bodyLimit);
+  addRequestHooks(app, cfg.keys, metrics);
+  registerInfoRoutes(app, cfg, queue, metrics);
+  const kinds = cfg.model.tokenKinds();
+  const controlTexts = cfg.model.tokenPieces().filter((piece, i) => kinds[i] === 'control' && piece.length > 0);
+  registerCompletionRoutes(app, {
+    plan: { model: cfg.model, modelId: cfg.modelId, space: cfg.profiles.space.name, limits: cfg.limits, controlTexts },
+    profiles: cfg.profiles,
+    queue,
+    metrics,
+  });
+  registerProfileRoutes(app, cfg.profiles);
+  await app.ready();
+  return { app, profiles: cfg.profiles, queue, metrics };
+}
 
+/** JSON bodies only (any other is a 415), refused when not UTF-8, not JSON, or holding a lone surrogate. */
+function addJsonParser(app: FastifyInstance): void {
   const defaultJson = app.getDefaultJsonParser('error', 'error');
   app.removeAllContentTypeParsers(); // JSON only: any other body is a 415
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (req, body, done) => {
@@ -128,9 +146,12 @@ export async function buildServer(cfg: ServerConfig): Promise<PersonaServer> {
       else done(null, value);
     });
   });
+}
 
+/** Every failure, unknown routes included, answered as an OpenAI-style error. */
+function addErrorHandlers(app: FastifyInstance, bodyLimit: number): void {
   app.setErrorHandler((err: FastifyError, req, reply) => {
-    const api = toApiError(err, cfg.bodyLimit);
+    const api = toApiError(err, bodyLimit);
     if (api.status >= 500) req.log.error(err);
     void reply.code(api.status).send(api.body());
   });
@@ -138,11 +159,14 @@ export async function buildServer(cfg: ServerConfig): Promise<PersonaServer> {
     const api = notFound(`no route ${req.method} ${req.url.split('?')[0]}`, 'unknown_route');
     void reply.code(404).send(api.body());
   });
+}
 
+/** API-key authentication of /v1/ and /metrics (which needs an admin key), and the request counts. */
+function addRequestHooks(app: FastifyInstance, keys: KeyRing, metrics: ServerMetrics): void {
   app.addHook('onRequest', async (req) => {
     const path = req.url.split('?')[0]!;
     if (!path.startsWith('/v1/') && path !== '/metrics') return;
-    const p = cfg.keys.authenticate(req.headers.authorization);
+    const p = keys.authenticate(req.headers.authorization);
     if (path === '/metrics' && !p.admin) {
       throw new ApiError(403, 'permission_error', 'reading /metrics needs an admin key', null, 'admin_key_required');
     }
@@ -151,7 +175,10 @@ export async function buildServer(cfg: ServerConfig): Promise<PersonaServer> {
   app.addHook('onResponse', async (req, reply) => {
     metrics.request(req.routeOptions.url ?? 'unmatched', reply.statusCode);
   });
+}
 
+/** The playground, /health, /metrics and /v1/models. */
+function registerInfoRoutes(app: FastifyInstance, cfg: ServerConfig, queue: GenerationQueue, metrics: ServerMetrics): void {
   app.get('/', async (_req, reply) => {
     void reply
       .header('content-type', 'text/html; charset=utf-8')
@@ -171,16 +198,4 @@ export async function buildServer(cfg: ServerConfig): Promise<PersonaServer> {
     if (req.params.id !== cfg.modelId) throw notFound(`the model '${req.params.id}' does not exist`, 'model_not_found', 'model');
     return modelObject;
   });
-
-  const kinds = cfg.model.tokenKinds();
-  const controlTexts = cfg.model.tokenPieces().filter((piece, i) => kinds[i] === 'control' && piece.length > 0);
-  registerCompletionRoutes(app, {
-    plan: { model: cfg.model, modelId: cfg.modelId, space: cfg.profiles.space.name, limits: cfg.limits, controlTexts },
-    profiles: cfg.profiles,
-    queue,
-    metrics,
-  });
-  registerProfileRoutes(app, cfg.profiles);
-  await app.ready();
-  return { app, profiles: cfg.profiles, queue, metrics };
 }

@@ -5,6 +5,7 @@
  * from the stored texts on first use.
  * @module
  */
+import { LruMap } from '../lru-map.js';
 import type { ProfileMeta, ProfileStore } from './profile-store.js';
 import type { ProfileSpace } from './profile-space.js';
 
@@ -32,7 +33,7 @@ const CACHE_LIMIT = 4096;
 
 /** Profiles of all tenants; every call names the tenant. */
 export class Profiles {
-  readonly #cache = new Map<string, Float32Array>();
+  readonly #cache = new LruMap<string, Float32Array>(CACHE_LIMIT);
 
   constructor(
     readonly store: ProfileStore,
@@ -93,11 +94,7 @@ export class Profiles {
   async vector(tenant: string, user: string): Promise<Float32Array | undefined> {
     const key = cacheKey(tenant, user);
     const hit = this.#cache.get(key);
-    if (hit) {
-      this.#cache.delete(key);
-      this.#cache.set(key, hit);
-      return hit;
-    }
+    if (hit) return hit;
     let v = this.store.vector(tenant, user, this.space.key);
     if (!v) {
       if (!this.store.get(tenant, user)) return undefined;
@@ -116,10 +113,7 @@ export class Profiles {
   }
 
   #remember(tenant: string, user: string, v: Float32Array): void {
-    const key = cacheKey(tenant, user);
-    this.#cache.delete(key);
-    this.#cache.set(key, v);
-    if (this.#cache.size > CACHE_LIMIT) this.#cache.delete(this.#cache.keys().next().value!);
+    this.#cache.set(cacheKey(tenant, user), v);
   }
 }
 

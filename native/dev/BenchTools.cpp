@@ -183,12 +183,7 @@ Napi::Value BenchTools::KernelPasses(const Napi::CallbackInfo & info) {
     } else {
         throwType(env, "impl must be 'auto', 'simd', 'scalar', 'avx2', 'avx512' or 'neon'");
     }
-    if (info.Length() < 4 || !info[3].IsNumber()) throwType(env, "reps must be a number");
-    const double reps_d = info[3].As<Napi::Number>().DoubleValue();
-    if (!(reps_d >= 1 && reps_d <= 10000 && reps_d == static_cast<double>(static_cast<int>(reps_d)))) {
-        throwRange(env, "reps must be an integer between 1 and 10000");
-    }
-    const int reps = static_cast<int>(reps_d);
+    const int reps = static_cast<int>(intArg(info, 3, "reps", 1, 10000));
     std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
     auto ms = std::make_shared<std::vector<double>>();
     auto * worker = new JobWorker(

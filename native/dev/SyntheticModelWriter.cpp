@@ -117,6 +117,184 @@ std::vector<uint8_t> zeroTokenRows(const gguf_context * vocab, uint32_t n_vocab,
     return zero;
 }
 
+
+// The tokenizer of a vocabulary GGUF: its metadata, token count and which rows stay zero.
+struct Vocabulary {
+    GgufPtr gguf;
+    uint32_t n_vocab = 0;
+    std::vector<uint8_t> zero_rows;
+};
+
+// Opens the vocabulary file and checks that it holds a tokenizer of a usable size.
+Vocabulary readVocabulary(const std::string & path) {
+    Vocabulary v;
+    v.gguf = openGgufMetadata(path).gguf;
+    const gguf_context * g = v.gguf.get();
+    const int64_t tokens_key = gguf_find_key(g, "tokenizer.ggml.tokens");
+    if (tokens_key < 0 || gguf_get_kv_type(g, tokens_key) != GGUF_TYPE_ARRAY ||
+        gguf_get_arr_type(g, tokens_key) != GGUF_TYPE_STRING) {
+        throw std::runtime_error(path + " has no tokenizer.ggml.tokens string array: not a vocabulary GGUF");
+    }
+    const int64_t model_key = gguf_find_key(g, "tokenizer.ggml.model");
+    if (model_key < 0 || gguf_get_kv_type(g, model_key) != GGUF_TYPE_STRING) {
+        throw std::runtime_error(path + " has no tokenizer.ggml.model: not a vocabulary GGUF");
+    }
+    const size_t n_vocab_sz = gguf_get_arr_n(g, tokens_key);
+    if (n_vocab_sz < 4 || n_vocab_sz > (1u << 22)) {
+        throw std::runtime_error(path + ": the vocabulary has " + std::to_string(n_vocab_sz) +
+                                 " tokens, expected 4 to 4194304");
+    }
+    v.n_vocab = static_cast<uint32_t>(n_vocab_sz);
+    v.zero_rows = zeroTokenRows(g, v.n_vocab, path);
+    return v;
+}
+
+// Metadata: the tokenizer keys of the vocabulary file, then the architecture's own.
+GgufPtr buildMetadata(const SyntheticModelSpec & spec, const Vocabulary & vocab) {
+    GgufPtr out(gguf_init_empty());
+    gguf_set_kv(out.get(), vocab.gguf.get());
+    std::vector<std::string> drop;
+    for (int64_t i = 0; i < gguf_get_n_kv(out.get()); i++) {
+        const std::string key = gguf_get_key(out.get(), i);
+        if (key.rfind("tokenizer.", 0) != 0) drop.push_back(key);
+    }
+    for (const auto & key : drop) gguf_remove_key(out.get(), key.c_str());
+    const std::string a = spec.arch;
+    gguf_set_val_str(out.get(), "general.architecture", a.c_str());
+    gguf_set_val_str(out.get(), "general.name", spec.name.c_str());
+    gguf_set_val_u32(out.get(), "general.file_type", LLAMA_FTYPE_MOSTLY_F16);
+    gguf_set_val_u32(out.get(), (a + ".block_count").c_str(), spec.n_layer);
+    gguf_set_val_u32(out.get(), (a + ".context_length").c_str(), spec.n_ctx_train);
+    gguf_set_val_u32(out.get(), (a + ".embedding_length").c_str(), spec.n_embd);
+    gguf_set_val_u32(out.get(), (a + ".feed_forward_length").c_str(), spec.n_ff);
+    gguf_set_val_u32(out.get(), (a + ".attention.head_count").c_str(), spec.n_head);
+    gguf_set_val_u32(out.get(), (a + ".attention.head_count_kv").c_str(), spec.n_head_kv);
+    gguf_set_val_f32(out.get(), (a + ".rope.freq_base").c_str(), spec.rope_freq_base);
+    gguf_set_val_f32(out.get(), (a + ".attention.layer_norm_rms_epsilon").c_str(), spec.rms_eps);
+    gguf_set_val_u32(out.get(), (a + ".rope.dimension_count").c_str(), spec.n_embd / spec.n_head);
+    gguf_set_val_u32(out.get(), (a + ".vocab_size").c_str(), vocab.n_vocab);
+    return out;
+}
+
+// The ggml descriptions of the planned tensors (no data: it is streamed by writeTensorData).
+struct TensorDescriptions {
+    GgmlPtr meta;
+    std::vector<ggml_tensor *> tensors;
+    uint64_t parameters = 0;
+};
+
+// Describes every planned tensor in `out`; throws std::invalid_argument past 64 GiB of data.
+TensorDescriptions describeTensors(gguf_context * out, const std::vector<TensorPlan> & plan) {
+    ggml_init_params gp{};
+    gp.mem_size = ggml_tensor_overhead() * (plan.size() + 1);
+    gp.mem_buffer = nullptr;
+    gp.no_alloc = true;
+    TensorDescriptions d;
+    d.meta.reset(ggml_init(gp));
+    if (!d.meta) throw std::runtime_error("cannot allocate the tensor descriptions");
+    uint64_t data_bytes = 0;
+    for (const auto & p : plan) {
+        ggml_tensor * t = p.ne1 == 1 ? ggml_new_tensor_1d(d.meta.get(), p.type, p.ne0)
+                                     : ggml_new_tensor_2d(d.meta.get(), p.type, p.ne0, p.ne1);
+        ggml_set_name(t, p.name.c_str());
+        gguf_add_tensor(out, t);
+        d.tensors.push_back(t);
+        data_bytes += GGML_PAD(ggml_nbytes(t), GGUF_DEFAULT_ALIGNMENT);
+        d.parameters += static_cast<uint64_t>(p.ne0) * static_cast<uint64_t>(p.ne1);
+    }
+    if (data_bytes > (64ull << 30)) {
+        throw std::invalid_argument("the model would take " + std::to_string(data_bytes >> 20) +
+                                    " MiB, more than the 64 GiB this writer allows");
+    }
+    return d;
+}
+
+// Fills `f32[0, m)` with the values of tensor `p` from element `done` on: ones, or uniform
+// random values with the rows of special tokens zeroed in the embedding.
+void fillChunk(const TensorPlan & p, Random & rng, float a_weight, uint64_t done, size_t m,
+               const std::vector<uint8_t> & zero_rows, std::vector<float> & f32) {
+    if (p.fill == Fill::One) {
+        std::fill(f32.begin(), f32.begin() + static_cast<std::ptrdiff_t>(m), 1.0f);
+        return;
+    }
+    const float amp = p.fill == Fill::Bias ? a_weight * 0.5f : a_weight;
+    size_t i = 0;
+    for (; i + 1 < m; i += 2) rng.pair(amp, f32[i], f32[i + 1]);
+    if (i < m) {
+        float unused;
+        rng.pair(amp, f32[i], unused);
+    }
+    if (p.fill != Fill::Embedding) return;
+    // Zero the rows of special tokens that this chunk covers.
+    const uint64_t row0 = done / static_cast<uint64_t>(p.ne0);
+    const uint64_t row1 = (done + m - 1) / static_cast<uint64_t>(p.ne0);
+    for (uint64_t r = row0; r <= row1 && r < zero_rows.size(); r++) {
+        if (!zero_rows[r]) continue;
+        const uint64_t lo = std::max<uint64_t>(r * p.ne0, done);
+        const uint64_t hi = std::min<uint64_t>((r + 1) * p.ne0, done + m);
+        std::fill(f32.begin() + static_cast<std::ptrdiff_t>(lo - done),
+                  f32.begin() + static_cast<std::ptrdiff_t>(hi - done), 0.0f);
+    }
+}
+
+// Streams every tensor's data, chunk by chunk, each padded to the GGUF alignment.
+void writeTensorData(FILE * f, const std::string & path, const SyntheticModelSpec & spec,
+                     const std::vector<TensorPlan> & plan, const std::vector<ggml_tensor *> & tensors,
+                     const std::vector<uint8_t> & zero_rows) {
+    const float a_weight = spec.weight_std * std::sqrt(3.0f);  // uniform [-a, a) has std a / sqrt(3)
+    constexpr size_t kChunk = 1 << 20;
+    std::vector<float> f32(kChunk);
+    std::vector<ggml_fp16_t> f16(kChunk);
+    const char zeros[GGUF_DEFAULT_ALIGNMENT] = {0};
+    for (size_t ti = 0; ti < plan.size(); ti++) {
+        const TensorPlan & p = plan[ti];
+        Random rng(spec.seed * 0x100000001b3ull + ti);
+        const uint64_t n = static_cast<uint64_t>(p.ne0) * static_cast<uint64_t>(p.ne1);
+        for (uint64_t done = 0; done < n;) {
+            const size_t m = static_cast<size_t>(std::min<uint64_t>(kChunk, n - done));
+            fillChunk(p, rng, a_weight, done, m, zero_rows, f32);
+            if (p.type == GGML_TYPE_F16) {
+                ggml_fp32_to_fp16_row(f32.data(), f16.data(), static_cast<int64_t>(m));
+                writeAll(f, f16.data(), m * sizeof(ggml_fp16_t), path);
+            } else {
+                writeAll(f, f32.data(), m * sizeof(float), path);
+            }
+            done += m;
+        }
+        const size_t nbytes = ggml_nbytes(tensors[ti]);
+        writeAll(f, zeros, GGML_PAD(nbytes, GGUF_DEFAULT_ALIGNMENT) - nbytes, path);
+    }
+}
+
+// Writes the header and the tensor data to `<out>.tmp`, then renames it to `<out>`; removes
+// the partial file on any error. Returns the file's size.
+uint64_t writeModelFile(const gguf_context * out, const SyntheticModelSpec & spec, const std::vector<TensorPlan> & plan,
+                        const std::vector<ggml_tensor *> & tensors, const Vocabulary & vocab) {
+    const std::string tmp = spec.out_path + ".tmp";
+    std::vector<char> iobuf(1 << 22);  // outlives the stream that buffers into it
+    FilePtr f(port::openFile(tmp, "wb"));
+    if (!f) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
+    std::setvbuf(f.get(), iobuf.data(), _IOFBF, iobuf.size());
+    try {
+        if (!gguf_write_to_file_ptr(out, f.get(), /*only_meta=*/true)) {
+            throw std::runtime_error("cannot write the GGUF header of " + tmp);
+        }
+        writeTensorData(f.get(), tmp, spec, plan, tensors, vocab.zero_rows);
+        if (std::fflush(f.get()) != 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
+        const auto file_bytes = static_cast<uint64_t>(port::tellFile(f.get()));
+        FILE * raw = f.release();
+        if (std::fclose(raw) != 0) throw std::runtime_error("cannot close " + tmp + ": " + std::strerror(errno));
+        if (port::renameFile(tmp, spec.out_path) != 0) {
+            throw std::runtime_error("cannot rename " + tmp + " to " + spec.out_path + ": " + std::strerror(errno));
+        }
+        return file_bytes;
+    } catch (...) {
+        f.reset();
+        port::removeFile(tmp);
+        throw;
+    }
+}
+
 }  // namespace
 
 void SyntheticModelWriter::validate(const SyntheticModelSpec & s) {
@@ -150,145 +328,16 @@ void SyntheticModelWriter::validate(const SyntheticModelSpec & s) {
 
 SyntheticModelSummary SyntheticModelWriter::write(const SyntheticModelSpec & spec) {
     validate(spec);
-    const GgufPtr vocab = openGgufMetadata(spec.vocab_path).gguf;
-    const int64_t tokens_key = gguf_find_key(vocab.get(), "tokenizer.ggml.tokens");
-    if (tokens_key < 0 || gguf_get_kv_type(vocab.get(), tokens_key) != GGUF_TYPE_ARRAY ||
-        gguf_get_arr_type(vocab.get(), tokens_key) != GGUF_TYPE_STRING) {
-        throw std::runtime_error(spec.vocab_path + " has no tokenizer.ggml.tokens string array: not a vocabulary GGUF");
-    }
-    const int64_t model_key = gguf_find_key(vocab.get(), "tokenizer.ggml.model");
-    if (model_key < 0 || gguf_get_kv_type(vocab.get(), model_key) != GGUF_TYPE_STRING) {
-        throw std::runtime_error(spec.vocab_path + " has no tokenizer.ggml.model: not a vocabulary GGUF");
-    }
-    const size_t n_vocab_sz = gguf_get_arr_n(vocab.get(), tokens_key);
-    if (n_vocab_sz < 4 || n_vocab_sz > (1u << 22)) {
-        throw std::runtime_error(spec.vocab_path + ": the vocabulary has " + std::to_string(n_vocab_sz) +
-                                 " tokens, expected 4 to 4194304");
-    }
-    const auto n_vocab = static_cast<uint32_t>(n_vocab_sz);
-    const std::vector<uint8_t> zero_rows = zeroTokenRows(vocab.get(), n_vocab, spec.vocab_path);
-
-    // Metadata: the tokenizer keys of the vocabulary file, then the architecture's own.
-    std::unique_ptr<gguf_context, GgufDeleter> out(gguf_init_empty());
-    gguf_set_kv(out.get(), vocab.get());
-    {
-        std::vector<std::string> drop;
-        for (int64_t i = 0; i < gguf_get_n_kv(out.get()); i++) {
-            const std::string key = gguf_get_key(out.get(), i);
-            if (key.rfind("tokenizer.", 0) != 0) drop.push_back(key);
-        }
-        for (const auto & key : drop) gguf_remove_key(out.get(), key.c_str());
-    }
-    const std::string a = spec.arch;
-    gguf_set_val_str(out.get(), "general.architecture", a.c_str());
-    gguf_set_val_str(out.get(), "general.name", spec.name.c_str());
-    gguf_set_val_u32(out.get(), "general.file_type", LLAMA_FTYPE_MOSTLY_F16);
-    gguf_set_val_u32(out.get(), (a + ".block_count").c_str(), spec.n_layer);
-    gguf_set_val_u32(out.get(), (a + ".context_length").c_str(), spec.n_ctx_train);
-    gguf_set_val_u32(out.get(), (a + ".embedding_length").c_str(), spec.n_embd);
-    gguf_set_val_u32(out.get(), (a + ".feed_forward_length").c_str(), spec.n_ff);
-    gguf_set_val_u32(out.get(), (a + ".attention.head_count").c_str(), spec.n_head);
-    gguf_set_val_u32(out.get(), (a + ".attention.head_count_kv").c_str(), spec.n_head_kv);
-    gguf_set_val_f32(out.get(), (a + ".rope.freq_base").c_str(), spec.rope_freq_base);
-    gguf_set_val_f32(out.get(), (a + ".attention.layer_norm_rms_epsilon").c_str(), spec.rms_eps);
-    gguf_set_val_u32(out.get(), (a + ".rope.dimension_count").c_str(), spec.n_embd / spec.n_head);
-    gguf_set_val_u32(out.get(), (a + ".vocab_size").c_str(), n_vocab);
-
-    // Tensor descriptions (no data: it is streamed below).
-    const std::vector<TensorPlan> plan = planTensors(spec, n_vocab);
-    ggml_init_params gp{};
-    gp.mem_size = ggml_tensor_overhead() * (plan.size() + 1);
-    gp.mem_buffer = nullptr;
-    gp.no_alloc = true;
-    std::unique_ptr<ggml_context, GgmlDeleter> meta(ggml_init(gp));
-    if (!meta) throw std::runtime_error("cannot allocate the tensor descriptions");
-    uint64_t data_bytes = 0, parameters = 0;
-    std::vector<ggml_tensor *> tensors;
-    for (const auto & p : plan) {
-        ggml_tensor * t = p.ne1 == 1 ? ggml_new_tensor_1d(meta.get(), p.type, p.ne0)
-                                     : ggml_new_tensor_2d(meta.get(), p.type, p.ne0, p.ne1);
-        ggml_set_name(t, p.name.c_str());
-        gguf_add_tensor(out.get(), t);
-        tensors.push_back(t);
-        data_bytes += GGML_PAD(ggml_nbytes(t), GGUF_DEFAULT_ALIGNMENT);
-        parameters += static_cast<uint64_t>(p.ne0) * static_cast<uint64_t>(p.ne1);
-    }
-    if (data_bytes > (64ull << 30)) {
-        throw std::invalid_argument("the model would take " + std::to_string(data_bytes >> 20) +
-                                    " MiB, more than the 64 GiB this writer allows");
-    }
-
-    const std::string tmp = spec.out_path + ".tmp";
-    std::unique_ptr<FILE, FileCloser> f(port::openFile(tmp, "wb"));
-    if (!f) throw std::runtime_error("cannot create " + tmp + ": " + std::strerror(errno));
-    std::vector<char> iobuf(1 << 22);
-    std::setvbuf(f.get(), iobuf.data(), _IOFBF, iobuf.size());
+    const Vocabulary vocab = readVocabulary(spec.vocab_path);
+    const GgufPtr out = buildMetadata(spec, vocab);
+    const std::vector<TensorPlan> plan = planTensors(spec, vocab.n_vocab);
+    const TensorDescriptions described = describeTensors(out.get(), plan);
     SyntheticModelSummary summary;
-    try {
-        if (!gguf_write_to_file_ptr(out.get(), f.get(), /*only_meta=*/true)) {
-            throw std::runtime_error("cannot write the GGUF header of " + tmp);
-        }
-        const float a_weight = spec.weight_std * std::sqrt(3.0f);  // uniform [-a, a) has std a / sqrt(3)
-        constexpr size_t kChunk = 1 << 20;
-        std::vector<float> f32(kChunk);
-        std::vector<ggml_fp16_t> f16(kChunk);
-        const char zeros[GGUF_DEFAULT_ALIGNMENT] = {0};
-        for (size_t ti = 0; ti < plan.size(); ti++) {
-            const TensorPlan & p = plan[ti];
-            Random rng(spec.seed * 0x100000001b3ull + ti);
-            const uint64_t n = static_cast<uint64_t>(p.ne0) * static_cast<uint64_t>(p.ne1);
-            for (uint64_t done = 0; done < n;) {
-                const size_t m = static_cast<size_t>(std::min<uint64_t>(kChunk, n - done));
-                if (p.fill == Fill::One) {
-                    std::fill(f32.begin(), f32.begin() + static_cast<std::ptrdiff_t>(m), 1.0f);
-                } else {
-                    const float amp = p.fill == Fill::Bias ? a_weight * 0.5f : a_weight;
-                    size_t i = 0;
-                    for (; i + 1 < m; i += 2) rng.pair(amp, f32[i], f32[i + 1]);
-                    if (i < m) {
-                        float unused;
-                        rng.pair(amp, f32[i], unused);
-                    }
-                    if (p.fill == Fill::Embedding) {
-                        // Zero the rows of special tokens that this chunk covers.
-                        const uint64_t row0 = done / static_cast<uint64_t>(p.ne0);
-                        const uint64_t row1 = (done + m - 1) / static_cast<uint64_t>(p.ne0);
-                        for (uint64_t r = row0; r <= row1 && r < n_vocab; r++) {
-                            if (!zero_rows[r]) continue;
-                            const uint64_t lo = std::max<uint64_t>(r * p.ne0, done);
-                            const uint64_t hi = std::min<uint64_t>((r + 1) * p.ne0, done + m);
-                            std::fill(f32.begin() + static_cast<std::ptrdiff_t>(lo - done),
-                                      f32.begin() + static_cast<std::ptrdiff_t>(hi - done), 0.0f);
-                        }
-                    }
-                }
-                if (p.type == GGML_TYPE_F16) {
-                    ggml_fp32_to_fp16_row(f32.data(), f16.data(), static_cast<int64_t>(m));
-                    writeAll(f.get(), f16.data(), m * sizeof(ggml_fp16_t), tmp);
-                } else {
-                    writeAll(f.get(), f32.data(), m * sizeof(float), tmp);
-                }
-                done += m;
-            }
-            const size_t nbytes = ggml_nbytes(tensors[ti]);
-            writeAll(f.get(), zeros, GGML_PAD(nbytes, GGUF_DEFAULT_ALIGNMENT) - nbytes, tmp);
-        }
-        if (std::fflush(f.get()) != 0) throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-        summary.file_bytes = static_cast<uint64_t>(port::tellFile(f.get()));
-        FILE * raw = f.release();
-        if (std::fclose(raw) != 0) throw std::runtime_error("cannot close " + tmp + ": " + std::strerror(errno));
-        if (port::renameFile(tmp, spec.out_path) != 0) {
-            throw std::runtime_error("cannot rename " + tmp + " to " + spec.out_path + ": " + std::strerror(errno));
-        }
-    } catch (...) {
-        f.reset();
-        port::removeFile(tmp);
-        throw;
-    }
-    summary.parameters = parameters;
-    summary.n_vocab = n_vocab;
+    summary.file_bytes = writeModelFile(out.get(), spec, plan, described.tensors, vocab);
+    summary.parameters = described.parameters;
+    summary.n_vocab = vocab.n_vocab;
     summary.tensors = static_cast<uint32_t>(plan.size());
-    for (uint8_t z : zero_rows) summary.zero_rows += z;
+    for (uint8_t z : vocab.zero_rows) summary.zero_rows += z;
     return summary;
 }
 

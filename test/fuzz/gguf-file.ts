@@ -9,6 +9,13 @@
  * KV: string key | u32 type | value; an array value is u32 element type | u64 count | elements.
  * A string is u64 length | bytes. Tensor info: string name | u32 n_dims | n_dims × i64 ne |
  * u32 ggml type | u64 offset (relative to the data section).
+ *
+ * This is the project's one GGUF reader in TypeScript; the product reads GGUF files only in
+ * native code, through one reader (native/GgufPrecheck.h: `checkGgufFile`, `openGgufMetadata`).
+ * The fuzz tests keep a reader of their own because a mutation needs the byte offset of every
+ * field, which llama.cpp's GGUF API does not report, and because the inputs of a fuzzer must not
+ * be made with the parser under test. Each value type is described once ({@link SCALARS}), for
+ * reading and writing alike.
  */
 
 /** GGUF value types. */
@@ -28,7 +35,30 @@ export const GgufType = {
   FLOAT64: 12,
 } as const;
 
-const SCALAR_BYTES: Record<number, number> = { 0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8 };
+/** How a scalar GGUF type is read from and written to a buffer (little-endian). */
+interface ScalarCodec {
+  bytes: number;
+  read(b: Buffer, pos: number): GgufScalar;
+  /** Writes `v` at the start of `b` (wrapped to the type's width for integers). */
+  write(b: Buffer, v: GgufScalar): void;
+}
+
+const asBig = (v: GgufScalar): bigint => BigInt(v as number);
+
+/** Every scalar (non-string, non-array) GGUF type, by type id. */
+const SCALARS: Record<number, ScalarCodec> = {
+  [GgufType.UINT8]: { bytes: 1, read: (b, p) => b.readUInt8(p), write: (b, v) => b.writeUInt8(Number(v) & 0xff) },
+  [GgufType.INT8]: { bytes: 1, read: (b, p) => b.readInt8(p), write: (b, v) => b.writeInt8(Number(v)) },
+  [GgufType.UINT16]: { bytes: 2, read: (b, p) => b.readUInt16LE(p), write: (b, v) => b.writeUInt16LE(Number(v) & 0xffff) },
+  [GgufType.INT16]: { bytes: 2, read: (b, p) => b.readInt16LE(p), write: (b, v) => b.writeInt16LE(Number(v)) },
+  [GgufType.UINT32]: { bytes: 4, read: (b, p) => b.readUInt32LE(p), write: (b, v) => b.writeUInt32LE(Number(BigInt.asUintN(32, asBig(v)))) },
+  [GgufType.INT32]: { bytes: 4, read: (b, p) => b.readInt32LE(p), write: (b, v) => b.writeInt32LE(Number(BigInt.asIntN(32, asBig(v)))) },
+  [GgufType.FLOAT32]: { bytes: 4, read: (b, p) => b.readFloatLE(p), write: (b, v) => b.writeFloatLE(Number(v)) },
+  [GgufType.BOOL]: { bytes: 1, read: (b, p) => b.readUInt8(p) !== 0, write: (b, v) => b.writeUInt8(v ? 1 : 0) },
+  [GgufType.UINT64]: { bytes: 8, read: (b, p) => b.readBigUInt64LE(p), write: (b, v) => b.writeBigUInt64LE(BigInt.asUintN(64, asBig(v))) },
+  [GgufType.INT64]: { bytes: 8, read: (b, p) => b.readBigInt64LE(p), write: (b, v) => b.writeBigInt64LE(BigInt.asIntN(64, asBig(v))) },
+  [GgufType.FLOAT64]: { bytes: 8, read: (b, p) => b.readDoubleLE(p), write: (b, v) => b.writeDoubleLE(Number(v)) },
+};
 
 /** A scalar GGUF value as JavaScript holds it. */
 export type GgufScalar = number | bigint | boolean | string;
@@ -129,37 +159,13 @@ class Reader {
     return s;
   }
   scalar(type: number, lengths: number[]): GgufScalar {
-    const b = this.buf;
     if (type === GgufType.STRING) return this.str(lengths);
-    const size = SCALAR_BYTES[type];
-    if (size === undefined) throw new Error(`unknown GGUF type ${type} at ${this.pos}`);
-    this.need(size);
+    const codec = SCALARS[type];
+    if (codec === undefined) throw new Error(`unknown GGUF type ${type} at ${this.pos}`);
+    this.need(codec.bytes);
     const p = this.pos;
-    this.pos += size;
-    switch (type) {
-      case GgufType.UINT8:
-        return b.readUInt8(p);
-      case GgufType.INT8:
-        return b.readInt8(p);
-      case GgufType.UINT16:
-        return b.readUInt16LE(p);
-      case GgufType.INT16:
-        return b.readInt16LE(p);
-      case GgufType.UINT32:
-        return b.readUInt32LE(p);
-      case GgufType.INT32:
-        return b.readInt32LE(p);
-      case GgufType.FLOAT32:
-        return b.readFloatLE(p);
-      case GgufType.BOOL:
-        return b.readUInt8(p) !== 0;
-      case GgufType.UINT64:
-        return b.readBigUInt64LE(p);
-      case GgufType.INT64:
-        return b.readBigInt64LE(p);
-      default:
-        return b.readDoubleLE(p);
-    }
+    this.pos += codec.bytes;
+    return codec.read(this.buf, p);
   }
 }
 
@@ -256,43 +262,10 @@ function encodeString(s: string): Buffer {
 
 function encodeScalar(type: number, v: GgufScalar): Buffer {
   if (type === GgufType.STRING) return encodeString(String(v));
-  const size = SCALAR_BYTES[type];
-  if (size === undefined) throw new Error(`cannot encode GGUF type ${type}`);
-  const b = Buffer.alloc(size);
-  switch (type) {
-    case GgufType.UINT8:
-      b.writeUInt8(Number(v) & 0xff);
-      break;
-    case GgufType.INT8:
-      b.writeInt8(Number(v));
-      break;
-    case GgufType.UINT16:
-      b.writeUInt16LE(Number(v) & 0xffff);
-      break;
-    case GgufType.INT16:
-      b.writeInt16LE(Number(v));
-      break;
-    case GgufType.UINT32:
-      b.writeUInt32LE(Number(BigInt.asUintN(32, BigInt(v as number))));
-      break;
-    case GgufType.INT32:
-      b.writeInt32LE(Number(BigInt.asIntN(32, BigInt(v as number))));
-      break;
-    case GgufType.FLOAT32:
-      b.writeFloatLE(Number(v));
-      break;
-    case GgufType.BOOL:
-      b.writeUInt8(v ? 1 : 0);
-      break;
-    case GgufType.UINT64:
-      b.writeBigUInt64LE(BigInt.asUintN(64, BigInt(v as number)));
-      break;
-    case GgufType.INT64:
-      b.writeBigInt64LE(BigInt.asIntN(64, BigInt(v as number)));
-      break;
-    default:
-      b.writeDoubleLE(Number(v));
-  }
+  const codec = SCALARS[type];
+  if (codec === undefined) throw new Error(`cannot encode GGUF type ${type}`);
+  const b = Buffer.alloc(codec.bytes);
+  codec.write(b, v);
   return b;
 }
 
@@ -315,6 +288,16 @@ export function encodeKv(kv: GgufKv): Buffer {
   return Buffer.concat(parts);
 }
 
+/** The 24-byte header: magic, version, tensor count and KV count (any values, for mutations). */
+export function encodeHeader(version: number, nTensors: bigint, nKv: bigint): Buffer {
+  const b = Buffer.alloc(24);
+  b.write('GGUF', 0, 'latin1');
+  b.writeUInt32LE(version, 4);
+  b.writeBigUInt64LE(nTensors, 8);
+  b.writeBigUInt64LE(nKv, 16);
+  return b;
+}
+
 /**
  * Writes a GGUF v3 file from KV pairs and tensors (offsets computed, data padded to the
  * alignment). `tensorCount`/`kvCount` override the declared counts (for mutations).
@@ -326,11 +309,7 @@ export function writeGguf(
 ): Buffer {
   const alignment = opts.alignment ?? 32;
   const pad = (n: number): number => Math.ceil(n / alignment) * alignment;
-  const head = Buffer.alloc(24);
-  head.write('GGUF', 0, 'latin1');
-  head.writeUInt32LE(opts.version ?? 3, 4);
-  head.writeBigUInt64LE(opts.tensorCount ?? BigInt(tensors.length), 8);
-  head.writeBigUInt64LE(opts.kvCount ?? BigInt(kvs.length), 16);
+  const head = encodeHeader(opts.version ?? 3, opts.tensorCount ?? BigInt(tensors.length), opts.kvCount ?? BigInt(kvs.length));
   const parts: Buffer[] = [head, ...kvs.map(encodeKv)];
   let offset = 0;
   const datas: Buffer[] = [];

@@ -13,7 +13,7 @@
  *   retyped, renamed, duplicated, arrays shortened) and written back well-formed;
  * - `raw`: a file built from scratch (headers only, counts without content, ...).
  */
-import { GgufType, parseGguf, tensorBytes, tensorsWithData, writeGguf, type GgufFile, type GgufKv, type GgufScalar, type GgufTensorToWrite } from './gguf-file.js';
+import { encodeHeader, GgufType, parseGguf, tensorBytes, tensorsWithData, writeGguf, type GgufFile, type GgufKv, type GgufScalar, type GgufTensorToWrite } from './gguf-file.js';
 import { mulberry32 } from '../../bench/prng.js';
 
 /** A field of the parsed file whose bytes a `set` mutation overwrites. */
@@ -214,24 +214,16 @@ function applyEdits(base: Buffer, edits: GgufEdit[]): Buffer {
 }
 
 function rawFile(name: RawGgufName, tiny: Buffer): Buffer {
-  const head = (version: number, nTensors: bigint, nKv: bigint): Buffer => {
-    const b = Buffer.alloc(24);
-    b.write('GGUF', 0, 'latin1');
-    b.writeUInt32LE(version, 4);
-    b.writeBigUInt64LE(nTensors, 8);
-    b.writeBigUInt64LE(nKv, 16);
-    return b;
-  };
   const str = (type: number, key: string, value: GgufScalar | GgufScalar[]): GgufKv => ({ key, type, isArray: Array.isArray(value), value });
   switch (name) {
     case 'magic-only':
       return Buffer.from('GGUF', 'latin1');
     case 'header-only':
-      return head(3, 0n, 0n);
+      return encodeHeader(3, 0n, 0n);
     case 'empty-model':
       return writeGguf([], []);
     case 'huge-counts-no-content':
-      return head(3, 0xffffffffffffn, 0xffffffffffffn);
+      return encodeHeader(3, 0xffffffffffffn, 0xffffffffffffn);
     case 'kv-only-architecture':
       return writeGguf([str(GgufType.STRING, 'general.architecture', 'llama')], []);
     case 'tokenizer-only': {

@@ -32,7 +32,7 @@ describe.skipIf(!hasDist)('npm pack', () => {
 
   it('ships the library, its loader, its native sources and the install scripts', () => {
     for (const f of ['dist/index.js', 'dist/index.d.ts', 'dist/cli.js', 'bindings/index.js', 'bindings/index.d.ts',
-      'native/addon.cpp', 'native/AddonExports.cpp', 'native/probe/CpuProbe.cpp', 'CMakeLists.txt', 'binding.gyp',
+      'native/addon.cpp', 'native/AddonExports.cpp', 'native/probe/CpuProbe.cpp', 'CMakeLists.txt', 'cmake/llama-common.cmake', 'binding.gyp',
       'scripts/install.mjs', 'scripts/build-native.mjs', 'scripts/fetch-llama.mjs', 'scripts/llama-source.json', 'package.json']) {
       expect(files, f).toContain(f);
     }

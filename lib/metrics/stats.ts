@@ -188,6 +188,61 @@ function resolveOptions(options: ResampleOptions): Required<ResampleOptions> {
   return { resamples, seed, confidence };
 }
 
+/** Index of the first earlier column equal to `columns[c]` value for value (`Object.is`), or `c`. */
+function firstEqualColumn(columns: readonly (readonly number[])[], c: number): number {
+  const col = columns[c]!;
+  for (let e = 0; e < c; e++) {
+    const other = columns[e]!;
+    let same = true;
+    for (let i = 0; i < col.length && same; i++) same = Object.is(col[i], other[i]);
+    if (same) return e;
+  }
+  return c;
+}
+
+/**
+ * The bootstrap means of each column, one `Float64Array` of `resamples` means per column. Each
+ * resample draws `n` indices (`fillInts`), shared by all columns; each column's sum runs over the
+ * draws in order in a local accumulator, so a column's means are the same doubles however many
+ * columns there are. Columns equal to an earlier one share its means (computed once), and up to
+ * four columns are summed in one pass over the draws.
+ */
+function resampleMeans(columns: readonly (readonly number[])[], n: number, resamples: number, seed: number): Float64Array[] {
+  const source = columns.map((_, c) => firstEqualColumn(columns, c));
+  const distinct = source.flatMap((s, c) => (s === c ? [c] : []));
+  const data = distinct.map((c) => Float64Array.from(columns[c]!));
+  const sums = data.map(() => new Float64Array(resamples));
+  const draws = new Uint32Array(n);
+  const rng = createPrng(seed);
+  for (let r = 0; r < resamples; r++) {
+    rng.fillInts(n, draws);
+    for (let g = 0; g < data.length; g += 4) {
+      // A group of up to four columns; a short group repeats its first column (result unused).
+      const d0 = data[g]!;
+      const d1 = data[g + 1] ?? d0;
+      const d2 = data[g + 2] ?? d0;
+      const d3 = data[g + 3] ?? d0;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0; i < n; i++) {
+        const k = draws[i]!;
+        s0 += d0[k]!;
+        s1 += d1[k]!;
+        s2 += d2[k]!;
+        s3 += d3[k]!;
+      }
+      sums[g]![r] = s0 / n;
+      if (g + 1 < data.length) sums[g + 1]![r] = s1 / n;
+      if (g + 2 < data.length) sums[g + 2]![r] = s2 / n;
+      if (g + 3 < data.length) sums[g + 3]![r] = s3 / n;
+    }
+  }
+  // Sorting a shared array twice (once per column) leaves it as sorted once.
+  return source.map((s) => sums[distinct.indexOf(s)]!);
+}
+
 /**
  * Percentile-bootstrap CIs of the means of several metrics measured on the same examples.
  * Each resample draws one set of example indices (with replacement) shared by all metrics,
@@ -211,21 +266,7 @@ export function bootstrapSummary<K extends string>(
       throw new RangeError(`bootstrap: metric "${name}" has ${columns[name].length} values, expected ${n}`);
     }
   }
-  // One set of draws per resample for all metrics; each metric's sum runs over the draws in
-  // order in a local accumulator (the same doubles as adding the metrics side by side).
-  const data = names.map((name) => Float64Array.from(columns[name]));
-  const means = names.map(() => new Float64Array(resamples));
-  const draws = new Uint32Array(n);
-  const rng = createPrng(seed);
-  for (let r = 0; r < resamples; r++) {
-    rng.fillInts(n, draws);
-    for (let c = 0; c < data.length; c++) {
-      const column = data[c]!;
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += column[draws[i]!]!;
-      means[c]![r] = sum / n;
-    }
-  }
+  const means = resampleMeans(names.map((name) => columns[name]), n, resamples, seed);
   const alpha = (1 - confidence) / 2;
   const out = {} as Record<K, MeanCI>;
   names.forEach((name, c) => {

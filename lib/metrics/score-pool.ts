@@ -3,12 +3,15 @@
  * (`score-worker.js`), each with its own ROUGE and METEOR scorer built exactly as the serial
  * path builds it, and scores batches of pairs on the least busy one. Per-pair scores do not
  * depend on which thread computes them, so results are identical to the serial path's.
+ * WordNet is read once, here, into shared memory that every worker uses (rather than each
+ * worker reading its ~30 MB again).
  * @module
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { ExampleScores, ScoreInputRow } from './score-types.js';
+import { wordNetBytes, type WordNetBytes } from './wordnet.js';
 
 /** What each worker builds its scorer from (`workerData`). */
 export interface ScoreWorkerSettings {
@@ -18,6 +21,11 @@ export interface ScoreWorkerSettings {
   meteor: boolean;
   /** NLTK data folder of the METEOR scorer. */
   nltkData?: string;
+  /**
+   * METEOR's WordNet files in shared memory (default, when `meteor` is on: read once by the
+   * pool with `wordNetBytes()` and shared by all workers).
+   */
+  wordnet?: WordNetBytes;
 }
 
 /** A batch sent to a worker. */
@@ -54,7 +62,7 @@ export class ScorePool implements AsyncDisposable {
    * @param threads - number of worker threads, >= 1.
    * @param settings - how each worker builds its scorer.
    * @throws RangeError when `threads` is not a positive integer; Error when the compiled
-   *   worker script is absent (running from TypeScript sources).
+   *   worker script is absent (running from TypeScript sources) or WordNet cannot be read.
    */
   constructor(threads: number, settings: ScoreWorkerSettings) {
     if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
@@ -62,8 +70,9 @@ export class ScorePool implements AsyncDisposable {
     if (!existsSync(fileURLToPath(script))) {
       throw new Error(`parallel scoring needs the compiled worker ${fileURLToPath(script)} (run npm run build:ts, or score with threads = 1)`);
     }
+    const workerData: ScoreWorkerSettings = settings.meteor && settings.wordnet === undefined ? { ...settings, wordnet: wordNetBytes() } : settings;
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(script, { workerData: settings });
+      const worker = new Worker(script, { workerData });
       const slot: Slot = { worker, busy: 0 };
       worker.on('message', (msg: ScorePoolResponse) => this.settle(msg));
       worker.on('error', (err) => this.fail(err));

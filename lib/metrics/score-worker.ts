@@ -1,16 +1,19 @@
 /**
  * The worker-thread side of {@link ScorePool} (`score-pool.ts`): builds the same per-pair
  * scorer as the serial path (`createExampleScorer`) from `workerData`, then answers each
- * `{ batch, rows }` message with `{ batch, scores }` (or `{ batch, error }`).
+ * `{ batch, rows }` message with `{ batch, scores }` (or `{ batch, error }`). WordNet comes
+ * from the pool's shared memory when it sent it (`settings.wordnet`).
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createExampleScorer } from './score-file.js';
 import type { ScorePoolRequest, ScorePoolResponse, ScoreWorkerSettings } from './score-pool.js';
+import { adoptWordNetBytes } from './wordnet.js';
 
 const port = parentPort;
 if (port === null) throw new Error('score-worker.js runs only as a worker thread (see score-pool.ts)');
 const settings = workerData as ScoreWorkerSettings;
+if (settings.wordnet !== undefined) adoptWordNetBytes(settings.wordnet);
 const ready = createExampleScorer({
   stem: settings.stem,
   ...(settings.meteor ? {} : { meteor: false as const }),

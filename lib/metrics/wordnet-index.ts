@@ -1,0 +1,144 @@
+/**
+ * Lemma lookup in a WordNet `index.<pos>` file kept as bytes: the start of every entry line
+ * (lines that are empty or begin with a space, the licence header, are not entries) is recorded
+ * once, and a lemma is found by binary search over the entries, which WordNet sorts by lemma in
+ * byte order (its own library, `bin_search`, relies on it). When the entries are not strictly
+ * increasing (a hand-made file, say) a `lemma -> line` map is built instead, with the semantics
+ * of a map filled line by line (the last duplicate wins). Either way a lookup answers exactly
+ * what the map over the latin1-decoded file would.
+ * @module
+ */
+
+const NL = 0x0a;
+const SPACE = 0x20;
+
+/** A `Buffer` view of `bytes` (no copy; works on `SharedArrayBuffer` memory too). */
+export function bufferView(bytes: Uint8Array): Buffer {
+  return Buffer.isBuffer(bytes) ? bytes : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** The latin1 text of the line of `bytes` that starts at `start`, without its line break. */
+export function lineAt(bytes: Buffer, start: number): string {
+  let end = start;
+  while (end < bytes.length && bytes[end] !== NL) end++;
+  return bytes.toString('latin1', start, end);
+}
+
+/** Entry lines of one `index.<pos>` file. */
+export class LemmaIndex {
+  private readonly bytes: Buffer;
+  /** Start of each entry line, in file order (sorted files only). */
+  private readonly starts: Int32Array | null;
+  /** End of the lemma (first space or line end) of each entry line, parallel to `starts`. */
+  private readonly keyEnds: Int32Array | null;
+  /** The fallback for unsorted files. */
+  private readonly map: Map<string, number> | null;
+
+  /** @param file - the file's bytes (latin1 text). */
+  constructor(file: Uint8Array) {
+    const bytes = bufferView(file);
+    this.bytes = bytes;
+    const { starts, keyEnds, sorted } = scanEntries(bytes);
+    if (sorted) {
+      this.starts = starts;
+      this.keyEnds = keyEnds;
+      this.map = null;
+    } else {
+      this.starts = null;
+      this.keyEnds = null;
+      this.map = new Map();
+      for (let i = 0; i < starts.length; i++) this.map.set(bytes.toString('latin1', starts[i], keyEnds[i]), starts[i]!);
+    }
+  }
+
+  /** True when the entries are strictly sorted (binary search), false when the map is used. */
+  get sorted(): boolean {
+    return this.map === null;
+  }
+
+  /** The byte position of the entry line of `lemma`, or -1 when there is none. */
+  find(lemma: string): number {
+    if (this.map !== null) return this.map.get(lemma) ?? -1;
+    const starts = this.starts!;
+    const keyEnds = this.keyEnds!;
+    let lo = 0;
+    let hi = starts.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const c = compareKey(lemma, this.bytes, starts[mid]!, keyEnds[mid]!);
+      if (c === 0) return starts[mid]!;
+      if (c < 0) hi = mid - 1;
+      else lo = mid + 1;
+    }
+    return -1;
+  }
+
+  /** The text of the line starting at byte `start` (without its line break), decoded as latin1. */
+  line(start: number): string {
+    return lineAt(this.bytes, start);
+  }
+}
+
+/**
+ * The entry lines of an index file: line starts, lemma ends, and whether the lemmas are strictly
+ * increasing. One pass in plain loops (a `Buffer.indexOf` call per line costs more than the scan).
+ */
+function scanEntries(bytes: Uint8Array): { starts: Int32Array; keyEnds: Int32Array; sorted: boolean } {
+  let starts: Int32Array = new Int32Array(1024);
+  let keyEnds: Int32Array = new Int32Array(1024);
+  let count = 0;
+  let sorted = true;
+  const n = bytes.length;
+  let start = 0;
+  while (start < n) {
+    let keyEnd = -1;
+    let end = start;
+    for (; end < n; end++) {
+      const b = bytes[end]!;
+      if (b === NL) break;
+      if (b === SPACE && keyEnd < 0) keyEnd = end;
+    }
+    if (end > start && bytes[start] !== SPACE) {
+      if (keyEnd < 0) keyEnd = end;
+      if (sorted && count > 0 && compareBytes(bytes, starts[count - 1]!, keyEnds[count - 1]!, start, keyEnd) >= 0) sorted = false;
+      if (count === starts.length) {
+        starts = grow(starts);
+        keyEnds = grow(keyEnds);
+      }
+      starts[count] = start;
+      keyEnds[count] = keyEnd;
+      count++;
+    }
+    start = end + 1;
+  }
+  return { starts: starts.slice(0, count), keyEnds: keyEnds.slice(0, count), sorted };
+}
+
+function grow(a: Int32Array): Int32Array {
+  const out = new Int32Array(a.length * 2);
+  out.set(a);
+  return out;
+}
+
+/** Byte-order comparison of `bytes[a0, a1)` with `bytes[b0, b1)` (shorter prefix first). */
+function compareBytes(bytes: Uint8Array, a0: number, a1: number, b0: number, b1: number): number {
+  const n = Math.min(a1 - a0, b1 - b0);
+  for (let i = 0; i < n; i++) {
+    const d = bytes[a0 + i]! - bytes[b0 + i]!;
+    if (d !== 0) return d;
+  }
+  return a1 - a0 - (b1 - b0);
+}
+
+/**
+ * Compares `key` (UTF-16 code units; latin1 bytes are the code units 0-255, anything above
+ * sorts after every byte and so never matches) with `bytes[b0, b1)`.
+ */
+function compareKey(key: string, bytes: Uint8Array, b0: number, b1: number): number {
+  const n = Math.min(key.length, b1 - b0);
+  for (let i = 0; i < n; i++) {
+    const d = key.charCodeAt(i) - bytes[b0 + i]!;
+    if (d !== 0) return d;
+  }
+  return key.length - (b1 - b0);
+}

@@ -11,6 +11,8 @@
 
 const NL = 0x0a;
 const SPACE = 0x20;
+const TAB = 0x09;
+const CR = 0x0d;
 
 /** A `Buffer` view of `bytes` (no copy; works on `SharedArrayBuffer` memory too). */
 export function bufferView(bytes: Uint8Array): Buffer {
@@ -22,6 +24,46 @@ export function lineAt(bytes: Buffer, start: number): string {
   let end = start;
   while (end < bytes.length && bytes[end] !== NL) end++;
   return bytes.toString('latin1', start, end);
+}
+
+/**
+ * Whitespace-separated fields (space, tab, CR) of the line of `bytes` starting at `start`, read
+ * one at a time and decoded as latin1, up to the end of the line: the start of a long data line
+ * (a synset's words) is read without decoding the rest (pointers, gloss).
+ */
+export class LineFields {
+  private pos: number;
+
+  /**
+   * @param bytes - the file.
+   * @param start - where the line starts.
+   */
+  constructor(
+    private readonly bytes: Uint8Array,
+    start: number,
+  ) {
+    this.pos = start;
+  }
+
+  /** The next field, or undefined at the end of the line. */
+  next(): string | undefined {
+    const { bytes } = this;
+    let i = this.pos;
+    while (i < bytes.length && (bytes[i] === SPACE || bytes[i] === TAB || bytes[i] === CR)) i++;
+    if (i >= bytes.length || bytes[i] === NL) {
+      this.pos = i;
+      return undefined;
+    }
+    let out = '';
+    let j = i;
+    for (; j < bytes.length; j++) {
+      const b = bytes[j]!;
+      if (b === SPACE || b === TAB || b === CR || b === NL) break;
+      out += String.fromCharCode(b);
+    }
+    this.pos = j;
+    return out;
+  }
 }
 
 /** Entry lines of one `index.<pos>` file. */

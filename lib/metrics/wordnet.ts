@@ -18,7 +18,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } fr
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { bufferView, LemmaIndex, lineAt } from './wordnet-index.js';
+import { bufferView, LemmaIndex, LineFields } from './wordnet-index.js';
 
 /** A WordNet part of speech as NLTK names them (`s`, adjective satellite, is looked up as `a`). */
 export type WordNetPos = 'n' | 'v' | 'a' | 'r';
@@ -131,7 +131,7 @@ export class WordNet {
   private readonly dataBytes: Record<WordNetPos, Buffer>;
   private readonly indexes: Record<WordNetPos, LemmaIndex>;
   private readonly exceptions: Record<WordNetPos, Map<string, string[]>>;
-  private readonly lemmaNameCache = new Map<string, readonly string[]>();
+  private readonly lemmaNameCache: Record<WordNetPos, Map<number, readonly string[]>> = { n: new Map(), v: new Map(), a: new Map(), r: new Map() };
   private readonly synonymCache = new Map<string, ReadonlySet<string>>();
 
   /** @param files - File contents, e.g. from {@link readWordNetBytes} or {@link readWordNetTexts}. */
@@ -227,13 +227,12 @@ export class WordNet {
    */
   lemmaNames(pos: WordNetPos | 's', offset: number): readonly string[] {
     const p = pos === 's' ? 'a' : pos;
-    const key = `${p}${offset}`;
-    const cached = this.lemmaNameCache.get(key);
+    const cache = this.lemmaNameCache[p];
+    const cached = cache.get(offset);
     if (cached) return cached;
     const data = this.dataBytes[p];
-    const text = offset >= 0 && offset < data.length ? lineAt(data, offset) : '';
-    // Only the head of the line is needed: offset lex_filenum ss_type w_cnt (word lex_id)*.
-    const fields = new SpaceFields(text, 0, text.length);
+    // Only the head of the line is read: offset lex_filenum ss_type w_cnt (word lex_id)*.
+    const fields = new LineFields(data, offset >= 0 && offset < data.length ? offset : data.length);
     if (Number.parseInt(fields.next() ?? '', 10) !== offset) {
       throw new Error(`WordNet data.${FILE_SUFFIX[p]}: no synset at offset ${offset}`);
     }
@@ -244,9 +243,9 @@ export class WordNet {
     for (let i = 0; i < n; i++) {
       const raw = fields.next() ?? '';
       fields.next();
-      names.push(LEMMA_MARKER_RE.exec(raw)?.[1] ?? raw);
+      names.push(raw.endsWith(')') ? (LEMMA_MARKER_RE.exec(raw)?.[1] ?? raw) : raw);
     }
-    this.lemmaNameCache.set(key, names);
+    cache.set(offset, names);
     return names;
   }
 

@@ -22,10 +22,18 @@ export interface ScoreWorkerSettings {
   /** NLTK data folder of the METEOR scorer. */
   nltkData?: string;
   /**
-   * METEOR's WordNet files in shared memory (default, when `meteor` is on: read once by the
-   * pool with `wordNetBytes()` and shared by all workers).
+   * METEOR's WordNet files in shared memory. Default, when `meteor` is on: the pool reads them
+   * once with `wordNetBytes()` while the workers start, and posts them to every worker as its
+   * first message (`wordnetFollows`).
    */
   wordnet?: WordNetBytes;
+  /** Set by the pool: the WordNet files come as the first message, `{ wordnet }`. */
+  wordnetFollows?: boolean;
+}
+
+/** The first message to a worker started with `wordnetFollows`. */
+export interface ScorePoolWordNet {
+  wordnet: WordNetBytes;
 }
 
 /** A batch sent to a worker. */
@@ -70,7 +78,8 @@ export class ScorePool implements AsyncDisposable {
     if (!existsSync(fileURLToPath(script))) {
       throw new Error(`parallel scoring needs the compiled worker ${fileURLToPath(script)} (run npm run build:ts, or score with threads = 1)`);
     }
-    const workerData: ScoreWorkerSettings = settings.meteor && settings.wordnet === undefined ? { ...settings, wordnet: wordNetBytes() } : settings;
+    const follows = settings.meteor && settings.wordnet === undefined;
+    const workerData: ScoreWorkerSettings = follows ? { ...settings, wordnetFollows: true } : settings;
     for (let i = 0; i < threads; i++) {
       const worker = new Worker(script, { workerData });
       const slot: Slot = { worker, busy: 0 };
@@ -81,6 +90,20 @@ export class ScorePool implements AsyncDisposable {
       });
       this.slots.push(slot);
     }
+    if (follows) this.sendWordNet();
+  }
+
+  /** Reads WordNet (once per process; the workers start meanwhile) and posts it to every worker. */
+  private sendWordNet(): void {
+    let wordnet: WordNetBytes;
+    try {
+      wordnet = wordNetBytes();
+    } catch (err) {
+      this.closed = true;
+      for (const s of this.slots) void s.worker.terminate();
+      throw err;
+    }
+    for (const s of this.slots) s.worker.postMessage({ wordnet } satisfies ScorePoolWordNet);
   }
 
   /** Number of worker threads. */

@@ -10,6 +10,7 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { ResampleTask } from './resample.js';
 import type { ExampleScores, ScoreInputRow } from './score-types.js';
 import { wordNetBytes, type WordNetBytes } from './wordnet.js';
 
@@ -42,8 +43,17 @@ export interface ScorePoolRequest {
   rows: Pick<ScoreInputRow, 'id' | 'prediction' | 'reference'>[];
 }
 
-/** A worker's answer to a {@link ScorePoolRequest}. */
-export type ScorePoolResponse = { batch: number; scores: ExampleScores[] } | { batch: number; error: string };
+/** A slice of the bootstrap sent to a worker (see `resample.ts`). */
+export interface ScorePoolResampleRequest {
+  batch: number;
+  task: ResampleTask;
+}
+
+/** A worker's answer to a {@link ScorePoolRequest} (`scores`) or a {@link ScorePoolResampleRequest} (`means`). */
+export type ScorePoolResponse =
+  | { batch: number; scores: ExampleScores[] }
+  | { batch: number; means: Float64Array[] }
+  | { batch: number; error: string };
 
 interface Slot {
   worker: Worker;
@@ -51,7 +61,7 @@ interface Slot {
 }
 
 interface Pending {
-  resolve: (scores: ExampleScores[]) => void;
+  resolve: (value: ExampleScores[] | Float64Array[]) => void;
   reject: (err: Error) => void;
   slot: Slot;
 }
@@ -118,14 +128,28 @@ export class ScorePool implements AsyncDisposable {
    * @returns their scores, in the order of `rows`.
    */
   score(rows: ScorePoolRequest['rows']): Promise<ExampleScores[]> {
+    return this.send<ExampleScores[]>((batch) => ({ batch, rows }) satisfies ScorePoolRequest);
+  }
+
+  /**
+   * Computes a slice of a bootstrap on the least busy worker (`runResampleTask`).
+   *
+   * @param task - the slice.
+   * @returns its means, one array per column.
+   */
+  resample(task: ResampleTask): Promise<Float64Array[]> {
+    return this.send<Float64Array[]>((batch) => ({ batch, task }) satisfies ScorePoolResampleRequest);
+  }
+
+  private send<T extends ExampleScores[] | Float64Array[]>(message: (batch: number) => ScorePoolRequest | ScorePoolResampleRequest): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the scoring pool is closed'));
     if (this.failure) return Promise.reject(this.failure);
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const batch = this.nextBatch++;
     slot.busy++;
-    return new Promise<ExampleScores[]>((resolve, reject) => {
-      this.pending.set(batch, { resolve, reject, slot });
-      slot.worker.postMessage({ batch, rows } satisfies ScorePoolRequest);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(batch, { resolve: resolve as Pending['resolve'], reject, slot });
+      slot.worker.postMessage(message(batch));
     });
   }
 
@@ -135,7 +159,7 @@ export class ScorePool implements AsyncDisposable {
     this.pending.delete(msg.batch);
     p.slot.busy--;
     if ('error' in msg) p.reject(new Error(msg.error));
-    else p.resolve(msg.scores);
+    else p.resolve('scores' in msg ? msg.scores : msg.means);
   }
 
   private fail(err: Error): void {

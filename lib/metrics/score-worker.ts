@@ -1,14 +1,16 @@
 /**
  * The worker-thread side of {@link ScorePool} (`score-pool.ts`): builds the same per-pair
  * scorer as the serial path (`createExampleScorer`) from `workerData`, then answers each
- * `{ batch, rows }` message with `{ batch, scores }` (or `{ batch, error }`). WordNet comes
+ * `{ batch, rows }` message with `{ batch, scores }` and each `{ batch, task }` (a bootstrap
+ * slice) with `{ batch, means }` (or either with `{ batch, error }`). WordNet comes
  * from the pool's shared memory when it sends it: in `settings.wordnet`, or as the first
  * message (`settings.wordnetFollows`), before which no scorer is built.
  * @module
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { createExampleScorer } from './score-file.js';
-import type { ScorePoolRequest, ScorePoolResponse, ScorePoolWordNet, ScoreWorkerSettings } from './score-pool.js';
+import { runResampleTask } from './resample.js';
+import type { ScorePoolRequest, ScorePoolResampleRequest, ScorePoolResponse, ScorePoolWordNet, ScoreWorkerSettings } from './score-pool.js';
 import { adoptWordNetBytes } from './wordnet.js';
 
 const port = parentPort;
@@ -29,9 +31,19 @@ const ready = wordnet.then((files) => {
 // Loading METEOR's data can fail (a bad --nltk-data): that error answers every batch.
 ready.catch(() => undefined);
 
-port.on('message', (msg: ScorePoolRequest | ScorePoolWordNet) => {
+port.on('message', (msg: ScorePoolRequest | ScorePoolResampleRequest | ScorePoolWordNet) => {
   if ('wordnet' in msg) {
     receiveWordNet(msg);
+    return;
+  }
+  if ('task' in msg) {
+    let reply: ScorePoolResponse;
+    try {
+      reply = { batch: msg.batch, means: runResampleTask(msg.task) };
+    } catch (err) {
+      reply = { batch: msg.batch, error: err instanceof Error ? err.message : String(err) };
+    }
+    port.postMessage(reply);
     return;
   }
   ready.then(

@@ -66,6 +66,16 @@ export class LineFields {
   }
 }
 
+/** The entry lines of an index file (see {@link scanLemmaEntries}). */
+export interface LemmaEntries {
+  /** Start of each entry line, in file order. */
+  readonly starts: Int32Array;
+  /** End of each entry's lemma (first space or line end). */
+  readonly keyEnds: Int32Array;
+  /** Whether the lemmas are strictly increasing in byte order. */
+  readonly sorted: boolean;
+}
+
 /** Entry lines of one `index.<pos>` file. */
 export class LemmaIndex {
   private readonly bytes: Buffer;
@@ -76,11 +86,14 @@ export class LemmaIndex {
   /** The fallback for unsorted files. */
   private readonly map: Map<string, number> | null;
 
-  /** @param file - the file's bytes (latin1 text). */
-  constructor(file: Uint8Array) {
+  /**
+   * @param file - the file's bytes (latin1 text).
+   * @param entries - its {@link scanLemmaEntries} (scanned here when absent).
+   */
+  constructor(file: Uint8Array, entries: LemmaEntries = scanLemmaEntries(file)) {
     const bytes = bufferView(file);
     this.bytes = bytes;
-    const { starts, keyEnds, sorted } = scanEntries(bytes);
+    const { starts, keyEnds, sorted } = entries;
     if (sorted) {
       this.starts = starts;
       this.keyEnds = keyEnds;
@@ -124,8 +137,11 @@ export class LemmaIndex {
 /**
  * The entry lines of an index file: line starts, lemma ends, and whether the lemmas are strictly
  * increasing. One pass in plain loops (a `Buffer.indexOf` call per line costs more than the scan).
+ * The arrays are in shared memory, so that worker threads can use them as they are.
+ *
+ * @param bytes - the file's bytes.
  */
-function scanEntries(bytes: Uint8Array): { starts: Int32Array; keyEnds: Int32Array; sorted: boolean } {
+export function scanLemmaEntries(bytes: Uint8Array): LemmaEntries {
   let starts: Int32Array = new Int32Array(1024);
   let keyEnds: Int32Array = new Int32Array(1024);
   let count = 0;
@@ -153,7 +169,14 @@ function scanEntries(bytes: Uint8Array): { starts: Int32Array; keyEnds: Int32Arr
     }
     start = end + 1;
   }
-  return { starts: starts.slice(0, count), keyEnds: keyEnds.slice(0, count), sorted };
+  return { starts: sharedCopy(starts, count), keyEnds: sharedCopy(keyEnds, count), sorted };
+}
+
+/** The first `count` values of `a` in a `SharedArrayBuffer`. */
+function sharedCopy(a: Int32Array, count: number): Int32Array {
+  const out = new Int32Array(new SharedArrayBuffer(count * 4));
+  out.set(a.subarray(0, count));
+  return out;
 }
 
 function grow(a: Int32Array): Int32Array {

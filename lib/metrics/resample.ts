@@ -22,8 +22,11 @@ import {
 export interface ResampleTask {
   /** The distinct columns, `n` values each. */
   data: Float64Array[];
+  /** Number of examples (draws per resample). */
   n: number;
+  /** First resample of the slice. */
   from: number;
+  /** One past its last resample. */
   to: number;
   /** xoshiro128** state before the draws of resample `from`. */
   state: number[];

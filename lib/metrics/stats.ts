@@ -269,7 +269,9 @@ export function sumResamples(data: readonly Float64Array[], n: number, rng: Prng
 
 /** A validated bootstrap: the metrics, their distinct columns, and the resampling settings. */
 export interface BootstrapPlan<K extends string> {
+  /** The metrics, in the order of `columns`' keys. */
   names: K[];
+  /** Metric name -> per-example scores, as given. */
   columns: Readonly<Record<K, readonly number[]>>;
   /** Number of examples. */
   n: number;

@@ -7,16 +7,24 @@ import { Command, CommanderError } from 'commander';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { packageRoot } from '../bindings/index.js';
-import { registerDemoCommand } from './commands/demo.js';
-import { registerDoctorCommand } from './commands/doctor.js';
-import { registerDownloadCommand } from './commands/download.js';
-import { registerEvalCommand } from './commands/eval.js';
-import { registerGenerateCommand } from './commands/generate.js';
-import { registerReportCommand } from './commands/report.js';
-import { registerScoreCommand } from './commands/score.js';
-import { registerServeCommand } from './commands/serve.js';
-import { registerSweepCommand } from './commands/sweep.js';
-import { registerWorkerCommand } from './commands/worker.js';
+
+/**
+ * Each command's module, in help order. Only the command being run is imported (when the first
+ * argument names one): the others pull in heavy dependencies (the server, the queue, the
+ * evaluation), whose loading took about half a second, longer than `score` needs for small files.
+ */
+const COMMANDS: Record<string, () => Promise<(program: Command) => void>> = {
+  generate: async () => (await import('./commands/generate.js')).registerGenerateCommand,
+  score: async () => (await import('./commands/score.js')).registerScoreCommand,
+  download: async () => (await import('./commands/download.js')).registerDownloadCommand,
+  eval: async () => (await import('./commands/eval.js')).registerEvalCommand,
+  sweep: async () => (await import('./commands/sweep.js')).registerSweepCommand,
+  report: async () => (await import('./commands/report.js')).registerReportCommand,
+  demo: async () => (await import('./commands/demo.js')).registerDemoCommand,
+  doctor: async () => (await import('./commands/doctor.js')).registerDoctorCommand,
+  serve: async () => (await import('./commands/serve.js')).registerServeCommand,
+  worker: async () => (await import('./commands/worker.js')).registerWorkerCommand,
+};
 
 const pkg = JSON.parse(readFileSync(path.join(packageRoot, 'package.json'), 'utf8')) as { version: string };
 
@@ -27,16 +35,9 @@ program
   .version(pkg.version)
   .showHelpAfterError('(add --help for usage)');
 
-registerGenerateCommand(program);
-registerScoreCommand(program);
-registerDownloadCommand(program);
-registerEvalCommand(program);
-registerSweepCommand(program);
-registerReportCommand(program);
-registerDemoCommand(program);
-registerDoctorCommand(program);
-registerServeCommand(program);
-registerWorkerCommand(program);
+const named = process.argv[2];
+const wanted = named !== undefined && Object.hasOwn(COMMANDS, named) ? [named] : Object.keys(COMMANDS);
+for (const register of await Promise.all(wanted.map((name) => COMMANDS[name]!()))) register(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -17,6 +17,7 @@ export {
   scoreSummaryLevelLcs,
   splitRougeSentences,
   lcsLength,
+  lcsLengthIds,
   DEFAULT_ROUGE_TYPES,
 } from './rouge.js';
 export type { RougeType, RougeScore, RougeScorer, RougeScorerOptions } from './rouge.js';

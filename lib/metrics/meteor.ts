@@ -11,6 +11,7 @@
  * @module
  */
 
+import { MeteorAligner } from './meteor-align.js';
 import { resolvePunktParameters, type PunktDataOptions } from './nltk-data.js';
 import { porterStem } from './porter.js';
 import { PunktSentenceTokenizer, type PunktParameters } from './punkt.js';
@@ -244,9 +245,12 @@ export async function createMeteorScorer(options: CreateMeteorScorerOptions = {}
   }
   const punkt = new PunktSentenceTokenizer(params);
   const wordnet = loadWordNet(options.wordnetDir);
-  const stem = makeStemmer();
-  const scoreTokens = (reference: string[], prediction: string[]): number =>
-    meteorTokens(reference, prediction, wordnet, weights, stem);
+  // The aligner caches each word's id, stem and synonyms across pairs (same matches as alignMeteor).
+  const aligner = new MeteorAligner(wordnet, makeStemmer());
+  const scoreTokens = (reference: string[], prediction: string[]): number => {
+    const { matches, chunks } = aligner.align(prediction, reference);
+    return meteorFromCounts(matches, chunks, prediction.length, reference.length, weights);
+  };
   return {
     scoreTokens,
     score: (reference, prediction) => scoreTokens(wordTokenize(reference, punkt), wordTokenize(prediction, punkt)),

@@ -186,6 +186,51 @@ export function lcsLength<T>(a: ArrayLike<T>, b: ArrayLike<T>): number {
 }
 
 /**
+ * Length of the longest common subsequence of two id sequences (ids in `[0, vocabularySize)`),
+ * bit-parallel (Allison & Dix 1986; Hyyrö 2004): the positions of the shorter sequence are bits
+ * of a vector V, updated once per element y of the other as `V = (V + (V & M[y])) | (V & ~M[y])`,
+ * where M[y] marks the positions holding y; the LCS length is the number of zero bits of V. The
+ * same integer as {@link lcsLength}, in about 1/32 of its steps.
+ *
+ * @param a - first sequence.
+ * @param b - second sequence.
+ * @param vocabularySize - one more than the largest id.
+ */
+export function lcsLengthIds(a: Int32Array, b: Int32Array, vocabularySize: number): number {
+  const [bits, other] = a.length <= b.length ? [a, b] : [b, a];
+  const m = bits.length;
+  if (m === 0) return 0;
+  const words = (m + 31) >>> 5;
+  const masks = new Int32Array(vocabularySize * words);
+  for (let i = 0; i < m; i++) masks[bits[i]! * words + (i >>> 5)]! |= 1 << (i & 31);
+  const v = new Int32Array(words).fill(-1);
+  for (let j = 0; j < other.length; j++) {
+    const base = other[j]! * words;
+    let carry = 0;
+    for (let k = 0; k < words; k++) {
+      const vk = v[k]!;
+      const u = vk & masks[base + k]!;
+      const sum = (vk >>> 0) + (u >>> 0) + carry; // < 2^33: exact
+      carry = sum > 0xffffffff ? 1 : 0;
+      v[k] = sum | (vk & ~u); // `sum | x` takes sum modulo 2^32
+    }
+  }
+  let zeros = 0;
+  for (let k = 0; k < words; k++) {
+    const valid = k === words - 1 && (m & 31) !== 0 ? (1 << (m & 31)) - 1 : -1;
+    zeros += popcount(~v[k]! & valid);
+  }
+  return zeros;
+}
+
+/** Number of set bits of a 32-bit integer. */
+function popcount(x: number): number {
+  let y = x - ((x >>> 1) & 0x55555555);
+  y = (y & 0x33333333) + ((y >>> 2) & 0x33333333);
+  return (Math.imul((y + (y >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24) & 0xff;
+}
+
+/**
  * ROUGE-L of two token sequences (rouge_score `_score_lcs`).
  *
  * @param referenceTokens - tokens of the reference.
@@ -329,7 +374,7 @@ export function createRougeScorer<T extends RougeType = RougeType>(options: Roug
       let lcs = -1;
       const lcsScore = (): RougeScore => {
         if (refIds.length === 0 || predIds.length === 0) return { ...ZERO };
-        if (lcs < 0) lcs = lcsLength(refIds, predIds);
+        if (lcs < 0) lcs = lcsLengthIds(refIds, predIds, ids.size);
         return makeScore(lcs / predIds.length, lcs / refIds.length);
       };
       const result = {} as Record<T, RougeScore>;

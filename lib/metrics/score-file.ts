@@ -19,6 +19,7 @@ import { createInterface } from 'node:readline';
 import { createRougeScorer, type RougeType } from './rouge.js';
 import type { ExampleScores, ScoreInputRow, SkippedLine } from './score-types.js';
 import { ScorePool } from './score-pool.js';
+import { bootstrapSummarySliced } from './resample.js';
 import { bootstrapSummary, type MeanCI, type ResampleOptions } from './stats.js';
 
 /** The metrics reported per example and in the summary, in report order. */
@@ -265,9 +266,18 @@ export async function scoreFile(file: string, options: ScoreOptions = {}): Promi
       head.push(next.value);
     }
   }
+  const summaryOptions = { ...options, skipped: 0 };
+  let summary: ScoreSummary | undefined;
   try {
     if (threads > 1 && movable && more) {
-      await scoreParallel(head, rows, threads, options, emit);
+      // The bootstrap runs on the pool's workers too, before they stop (the same numbers).
+      const finish = async (pool: ScorePool): Promise<void> => {
+        if (examples.length === 0) return;
+        summaryOptions.skipped = skippedLines.length;
+        const metrics = await bootstrapSummarySliced(scoreColumns(examples), summaryOptions, pool.threads, (task) => pool.resample(task));
+        summary = toSummary(examples, metrics, summaryOptions);
+      };
+      await scoreParallel(head, rows, threads, options, emit, finish);
     } else {
       const scoreExample = await createExampleScorer(options);
       for (const row of head) await emit(scoreExample(row), row);
@@ -283,12 +293,13 @@ export async function scoreFile(file: string, options: ScoreOptions = {}): Promi
       skippedLines.length > 0 ? `no valid rows (all ${skippedLines.length} non-blank lines were invalid)` : 'no rows to score',
     );
   }
-  return { summary: summarizeScores(examples, { ...options, skipped: skippedLines.length }), examples, skippedLines };
+  summary ??= summarizeScores(examples, { ...options, skipped: skippedLines.length });
+  return { summary, examples, skippedLines };
 }
 
 /**
  * Scores `head` then the rest of `rows` on a {@link ScorePool} of `threads` workers, in batches,
- * and hands each example to `emit` in file order.
+ * hands each example to `emit` in file order, then calls `finish` with the pool before closing it.
  */
 async function scoreParallel(
   head: readonly ScoreInputRow[],
@@ -296,6 +307,7 @@ async function scoreParallel(
   threads: number,
   options: ScoreOptions,
   emit: (scores: ExampleScores, row: ScoreInputRow) => Promise<void>,
+  finish: (pool: ScorePool) => Promise<void>,
 ): Promise<void> {
   const pool = new ScorePool(threads, {
     stem: options.stem ?? false,
@@ -329,6 +341,7 @@ async function scoreParallel(
     for await (const row of rows) await add(row);
     if (batch.length > 0) await send(batch);
     while (inFlight.length > 0) await drainOne();
+    await finish(pool);
   } finally {
     await pool.close();
   }
@@ -344,12 +357,25 @@ export function summarizeScores(
   examples: readonly ExampleScores[],
   options: ResampleOptions & { stem?: boolean; skipped?: number } = {},
 ): ScoreSummary {
+  return toSummary(examples, bootstrapSummary(scoreColumns(examples), options), options);
+}
+
+/** The bootstrap's columns: each metric's per-example scores (METEOR left out when it is null). */
+function scoreColumns(examples: readonly ExampleScores[]): Record<ScoreMetric, number[]> {
   const columns: Partial<Record<ScoreMetric, number[]>> = {};
   for (const metric of SCORE_METRICS) {
     if (metric === 'meteor' && examples.some((e) => e.meteor === null)) continue;
     columns[metric] = examples.map((e) => e[metric] as number);
   }
-  const metrics = bootstrapSummary(columns as Record<ScoreMetric, number[]>, options);
+  return columns as Record<ScoreMetric, number[]>;
+}
+
+/** The {@link ScoreSummary} of `examples` with their bootstrap `metrics`. */
+function toSummary(
+  examples: readonly ExampleScores[],
+  metrics: Partial<Record<ScoreMetric, MeanCI>>,
+  options: { stem?: boolean; skipped?: number },
+): ScoreSummary {
   const first = Object.values(metrics)[0] as MeanCI;
   return {
     n: examples.length,

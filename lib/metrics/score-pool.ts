@@ -3,12 +3,16 @@
  * (`score-worker.js`), each with its own ROUGE and METEOR scorer built exactly as the serial
  * path builds it, and scores batches of pairs on the least busy one. Per-pair scores do not
  * depend on which thread computes them, so results are identical to the serial path's.
+ * WordNet is read once, here, into shared memory that every worker uses (rather than each
+ * worker reading its ~30 MB again).
  * @module
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import type { ResampleTask } from './resample.js';
 import type { ExampleScores, ScoreInputRow } from './score-types.js';
+import { wordNetBytes, type WordNetBytes } from './wordnet.js';
 
 /** What each worker builds its scorer from (`workerData`). */
 export interface ScoreWorkerSettings {
@@ -18,6 +22,19 @@ export interface ScoreWorkerSettings {
   meteor: boolean;
   /** NLTK data folder of the METEOR scorer. */
   nltkData?: string;
+  /**
+   * METEOR's WordNet files in shared memory. Default, when `meteor` is on: the pool reads them
+   * once with `wordNetBytes()` while the workers start, and posts them to every worker as its
+   * first message (`wordnetFollows`).
+   */
+  wordnet?: WordNetBytes;
+  /** Set by the pool: the WordNet files come as the first message, `{ wordnet }`. */
+  wordnetFollows?: boolean;
+}
+
+/** The first message to a worker started with `wordnetFollows`. */
+export interface ScorePoolWordNet {
+  wordnet: WordNetBytes;
 }
 
 /** A batch sent to a worker. */
@@ -26,8 +43,17 @@ export interface ScorePoolRequest {
   rows: Pick<ScoreInputRow, 'id' | 'prediction' | 'reference'>[];
 }
 
-/** A worker's answer to a {@link ScorePoolRequest}. */
-export type ScorePoolResponse = { batch: number; scores: ExampleScores[] } | { batch: number; error: string };
+/** A slice of the bootstrap sent to a worker (see `resample.ts`). */
+export interface ScorePoolResampleRequest {
+  batch: number;
+  task: ResampleTask;
+}
+
+/** A worker's answer to a {@link ScorePoolRequest} (`scores`) or a {@link ScorePoolResampleRequest} (`means`). */
+export type ScorePoolResponse =
+  | { batch: number; scores: ExampleScores[] }
+  | { batch: number; means: Float64Array[] }
+  | { batch: number; error: string };
 
 interface Slot {
   worker: Worker;
@@ -35,7 +61,7 @@ interface Slot {
 }
 
 interface Pending {
-  resolve: (scores: ExampleScores[]) => void;
+  resolve: (value: ExampleScores[] | Float64Array[]) => void;
   reject: (err: Error) => void;
   slot: Slot;
 }
@@ -54,7 +80,7 @@ export class ScorePool implements AsyncDisposable {
    * @param threads - number of worker threads, >= 1.
    * @param settings - how each worker builds its scorer.
    * @throws RangeError when `threads` is not a positive integer; Error when the compiled
-   *   worker script is absent (running from TypeScript sources).
+   *   worker script is absent (running from TypeScript sources) or WordNet cannot be read.
    */
   constructor(threads: number, settings: ScoreWorkerSettings) {
     if (!Number.isSafeInteger(threads) || threads < 1) throw new RangeError(`threads must be a positive integer, got ${threads}`);
@@ -62,8 +88,10 @@ export class ScorePool implements AsyncDisposable {
     if (!existsSync(fileURLToPath(script))) {
       throw new Error(`parallel scoring needs the compiled worker ${fileURLToPath(script)} (run npm run build:ts, or score with threads = 1)`);
     }
+    const follows = settings.meteor && settings.wordnet === undefined;
+    const workerData: ScoreWorkerSettings = follows ? { ...settings, wordnetFollows: true } : settings;
     for (let i = 0; i < threads; i++) {
-      const worker = new Worker(script, { workerData: settings });
+      const worker = new Worker(script, { workerData });
       const slot: Slot = { worker, busy: 0 };
       worker.on('message', (msg: ScorePoolResponse) => this.settle(msg));
       worker.on('error', (err) => this.fail(err));
@@ -72,6 +100,20 @@ export class ScorePool implements AsyncDisposable {
       });
       this.slots.push(slot);
     }
+    if (follows) this.sendWordNet();
+  }
+
+  /** Reads WordNet (once per process; the workers start meanwhile) and posts it to every worker. */
+  private sendWordNet(): void {
+    let wordnet: WordNetBytes;
+    try {
+      wordnet = wordNetBytes();
+    } catch (err) {
+      this.closed = true;
+      for (const s of this.slots) void s.worker.terminate();
+      throw err;
+    }
+    for (const s of this.slots) s.worker.postMessage({ wordnet } satisfies ScorePoolWordNet);
   }
 
   /** Number of worker threads. */
@@ -86,14 +128,28 @@ export class ScorePool implements AsyncDisposable {
    * @returns their scores, in the order of `rows`.
    */
   score(rows: ScorePoolRequest['rows']): Promise<ExampleScores[]> {
+    return this.send<ExampleScores[]>((batch) => ({ batch, rows }) satisfies ScorePoolRequest);
+  }
+
+  /**
+   * Computes a slice of a bootstrap on the least busy worker (`runResampleTask`).
+   *
+   * @param task - the slice.
+   * @returns its means, one array per column.
+   */
+  resample(task: ResampleTask): Promise<Float64Array[]> {
+    return this.send<Float64Array[]>((batch) => ({ batch, task }) satisfies ScorePoolResampleRequest);
+  }
+
+  private send<T extends ExampleScores[] | Float64Array[]>(message: (batch: number) => ScorePoolRequest | ScorePoolResampleRequest): Promise<T> {
     if (this.closed) return Promise.reject(new Error('the scoring pool is closed'));
     if (this.failure) return Promise.reject(this.failure);
     const slot = this.slots.reduce((a, b) => (b.busy < a.busy ? b : a));
     const batch = this.nextBatch++;
     slot.busy++;
-    return new Promise<ExampleScores[]>((resolve, reject) => {
-      this.pending.set(batch, { resolve, reject, slot });
-      slot.worker.postMessage({ batch, rows } satisfies ScorePoolRequest);
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(batch, { resolve: resolve as Pending['resolve'], reject, slot });
+      slot.worker.postMessage(message(batch));
     });
   }
 
@@ -103,7 +159,7 @@ export class ScorePool implements AsyncDisposable {
     this.pending.delete(msg.batch);
     p.slot.busy--;
     if ('error' in msg) p.reject(new Error(msg.error));
-    else p.resolve(msg.scores);
+    else p.resolve('scores' in msg ? msg.scores : msg.means);
   }
 
   private fail(err: Error): void {

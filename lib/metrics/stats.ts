@@ -43,6 +43,16 @@ export interface Prng {
  * @param seed - any integer (taken modulo 2^32).
  */
 export function createPrng(seed: number): Prng {
+  return createPrngAt(prngSeedState(seed));
+}
+
+/**
+ * The xoshiro128** state {@link createPrng} starts from: four 32-bit words from splitmix32 of
+ * `seed` (never all zero).
+ *
+ * @param seed - any integer (taken modulo 2^32).
+ */
+export function prngSeedState(seed: number): [number, number, number, number] {
   if (!Number.isFinite(seed) || !Number.isInteger(seed)) {
     throw new RangeError(`PRNG seed must be an integer, got ${seed}`);
   }
@@ -54,11 +64,25 @@ export function createPrng(seed: number): Prng {
     z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
     return (z ^ (z >>> 16)) >>> 0;
   };
-  let s0 = splitmix32();
-  let s1 = splitmix32();
-  let s2 = splitmix32();
-  let s3 = splitmix32();
-  if ((s0 | s1 | s2 | s3) === 0) s0 = 1;
+  const state: [number, number, number, number] = [splitmix32(), splitmix32(), splitmix32(), splitmix32()];
+  if ((state[0] | state[1] | state[2] | state[3]) === 0) state[0] = 1;
+  return state;
+}
+
+/**
+ * A xoshiro128** generator continuing from `state` (four 32-bit words, not all zero), e.g. one
+ * from {@link prngSeedState}, or that state moved ahead (`resample.ts`).
+ *
+ * @param state - the generator state.
+ */
+export function createPrngAt(state: readonly number[]): Prng {
+  if (state.length !== 4 || state.every((w) => (w >>> 0) === 0)) {
+    throw new RangeError(`PRNG state must be four 32-bit words, not all zero, got [${state.join(', ')}]`);
+  }
+  let s0 = state[0]! >>> 0;
+  let s1 = state[1]! >>> 0;
+  let s2 = state[2]! >>> 0;
+  let s3 = state[3]! >>> 0;
 
   const nextUint32 = (): number => {
     const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
@@ -188,6 +212,130 @@ function resolveOptions(options: ResampleOptions): Required<ResampleOptions> {
   return { resamples, seed, confidence };
 }
 
+/** Index of the first earlier column equal to `columns[c]` value for value (`Object.is`), or `c`. */
+function firstEqualColumn(columns: readonly (readonly number[])[], c: number): number {
+  const col = columns[c]!;
+  for (let e = 0; e < c; e++) {
+    const other = columns[e]!;
+    let same = true;
+    for (let i = 0; i < col.length && same; i++) same = Object.is(col[i], other[i]);
+    if (same) return e;
+  }
+  return c;
+}
+
+/**
+ * Bootstrap means of `data`'s columns for `count` resamples drawn from `rng`, written to
+ * `out[c][offset + k]` for resample k. Each resample draws `n` indices (`fillInts`), shared by all
+ * columns; each column's sum runs over the draws in order in a local accumulator, so a column's
+ * means are the same doubles however many columns there are (up to four are summed in one pass
+ * over the draws).
+ *
+ * @param data - the columns, `n` values each.
+ * @param n - number of examples.
+ * @param rng - the generator, positioned at the first resample's draws.
+ * @param count - number of resamples.
+ * @param out - one array per column.
+ * @param offset - where the first resample's mean goes in each `out` array.
+ */
+export function sumResamples(data: readonly Float64Array[], n: number, rng: Prng, count: number, out: readonly Float64Array[], offset: number): void {
+  const draws = new Uint32Array(n);
+  for (let r = 0; r < count; r++) {
+    rng.fillInts(n, draws);
+    for (let g = 0; g < data.length; g += 4) {
+      // A group of up to four columns; a short group repeats its first column (result unused).
+      const d0 = data[g]!;
+      const d1 = data[g + 1] ?? d0;
+      const d2 = data[g + 2] ?? d0;
+      const d3 = data[g + 3] ?? d0;
+      let s0 = 0;
+      let s1 = 0;
+      let s2 = 0;
+      let s3 = 0;
+      for (let i = 0; i < n; i++) {
+        const k = draws[i]!;
+        s0 += d0[k]!;
+        s1 += d1[k]!;
+        s2 += d2[k]!;
+        s3 += d3[k]!;
+      }
+      out[g]![offset + r] = s0 / n;
+      if (g + 1 < data.length) out[g + 1]![offset + r] = s1 / n;
+      if (g + 2 < data.length) out[g + 2]![offset + r] = s2 / n;
+      if (g + 3 < data.length) out[g + 3]![offset + r] = s3 / n;
+    }
+  }
+}
+
+/** A validated bootstrap: the metrics, their distinct columns, and the resampling settings. */
+export interface BootstrapPlan<K extends string> {
+  /** The metrics, in the order of `columns`' keys. */
+  names: K[];
+  /** Metric name -> per-example scores, as given. */
+  columns: Readonly<Record<K, readonly number[]>>;
+  /** Number of examples. */
+  n: number;
+  resamples: number;
+  seed: number;
+  confidence: number;
+  /** Per metric, the index in `distinct` of its values (equal columns share one). */
+  source: number[];
+  /** The distinct columns. */
+  distinct: Float64Array[];
+}
+
+/**
+ * Checks the columns and options of a bootstrap and finds its distinct columns (equal ones,
+ * value for value, are resampled once: their means are the same).
+ *
+ * @param columns - metric name -> per-example scores (all the same length, >= 1).
+ * @param options - resamples, seed and confidence; see {@link ResampleOptions}.
+ */
+export function planBootstrap<K extends string>(columns: Readonly<Record<K, readonly number[]>>, options: ResampleOptions = {}): BootstrapPlan<K> {
+  const { resamples, seed, confidence } = resolveOptions(options);
+  const names = Object.keys(columns) as K[];
+  if (names.length === 0) throw new RangeError('bootstrapSummary: needs at least one metric');
+  const n = columns[names[0]!].length;
+  for (const name of names) {
+    assertScores(columns[name], `bootstrap of "${name}"`);
+    if (columns[name].length !== n) {
+      throw new RangeError(`bootstrap: metric "${name}" has ${columns[name].length} values, expected ${n}`);
+    }
+  }
+  const list = names.map((name) => columns[name]);
+  const first = list.map((_, c) => firstEqualColumn(list, c));
+  const owners = first.flatMap((f, c) => (f === c ? [c] : []));
+  const source = first.map((f) => owners.indexOf(f));
+  return { names, columns, n, resamples, seed, confidence, source, distinct: owners.map((c) => Float64Array.from(list[c]!)) };
+}
+
+/**
+ * The summary of a planned bootstrap from its means (one array of `resamples` means per
+ * distinct column, in resample order; sorted in place).
+ *
+ * @param plan - from {@link planBootstrap}.
+ * @param means - the means of `plan.distinct`.
+ */
+export function finishBootstrap<K extends string>(plan: BootstrapPlan<K>, means: readonly Float64Array[]): Record<K, MeanCI> {
+  const { n, resamples, seed, confidence } = plan;
+  const sorted = means.map((m) => m.sort());
+  const alpha = (1 - confidence) / 2;
+  const out = {} as Record<K, MeanCI>;
+  plan.names.forEach((name, c) => {
+    const s = sorted[plan.source[c]!]!;
+    out[name] = {
+      n,
+      mean: mean(plan.columns[name]),
+      low: quantileSorted(s, alpha),
+      high: quantileSorted(s, 1 - alpha),
+      confidence,
+      resamples,
+      seed,
+    };
+  });
+  return out;
+}
+
 /**
  * Percentile-bootstrap CIs of the means of several metrics measured on the same examples.
  * Each resample draws one set of example indices (with replacement) shared by all metrics,
@@ -201,46 +349,10 @@ export function bootstrapSummary<K extends string>(
   columns: Readonly<Record<K, readonly number[]>>,
   options: ResampleOptions = {},
 ): Record<K, MeanCI> {
-  const { resamples, seed, confidence } = resolveOptions(options);
-  const names = Object.keys(columns) as K[];
-  if (names.length === 0) throw new RangeError('bootstrapSummary: needs at least one metric');
-  const n = columns[names[0]!].length;
-  for (const name of names) {
-    assertScores(columns[name], `bootstrap of "${name}"`);
-    if (columns[name].length !== n) {
-      throw new RangeError(`bootstrap: metric "${name}" has ${columns[name].length} values, expected ${n}`);
-    }
-  }
-  // One set of draws per resample for all metrics; each metric's sum runs over the draws in
-  // order in a local accumulator (the same doubles as adding the metrics side by side).
-  const data = names.map((name) => Float64Array.from(columns[name]));
-  const means = names.map(() => new Float64Array(resamples));
-  const draws = new Uint32Array(n);
-  const rng = createPrng(seed);
-  for (let r = 0; r < resamples; r++) {
-    rng.fillInts(n, draws);
-    for (let c = 0; c < data.length; c++) {
-      const column = data[c]!;
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += column[draws[i]!]!;
-      means[c]![r] = sum / n;
-    }
-  }
-  const alpha = (1 - confidence) / 2;
-  const out = {} as Record<K, MeanCI>;
-  names.forEach((name, c) => {
-    const sorted = means[c]!.sort();
-    out[name] = {
-      n,
-      mean: mean(columns[name]),
-      low: quantileSorted(sorted, alpha),
-      high: quantileSorted(sorted, 1 - alpha),
-      confidence,
-      resamples,
-      seed,
-    };
-  });
-  return out;
+  const plan = planBootstrap(columns, options);
+  const means = plan.distinct.map(() => new Float64Array(plan.resamples));
+  sumResamples(plan.distinct, plan.n, createPrng(plan.seed), plan.resamples, means, 0);
+  return finishBootstrap(plan, means);
 }
 
 /**

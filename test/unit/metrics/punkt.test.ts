@@ -7,6 +7,7 @@ import {
   parsePunktTab,
   punktWordTokenize,
   pyRstrip,
+  PY_WHITESPACE_CLASS,
   pySplit,
 } from '../../../lib/metrics/punkt.js';
 
@@ -17,6 +18,16 @@ describe('Python string helpers', () => {
     expect(pySplit('  a\tb\nc\x1cd\x85e\u00a0f\u3000g\ufeffh  ')).toEqual(['a', 'b', 'c', 'd', 'e', 'f', 'g\ufeffh']);
     expect(pySplit('')).toEqual([]);
     expect(pySplit(' \n\t ')).toEqual([]);
+  });
+
+  it('pyRstrip strips what the regular expression [\\s]+$ (Python whitespace) strips, for every UTF-16 code unit', () => {
+    const re = new RegExp(`[${PY_WHITESPACE_CLASS}]+$`, 'u');
+    const wrong: number[] = [];
+    for (let c = 0; c <= 0xffff; c++) {
+      const ch = String.fromCharCode(c);
+      for (const text of [`a${ch}`, `a${ch} ${ch}`, `${ch}x`, ch]) if (pyRstrip(text) !== text.replace(re, '')) wrong.push(c);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('pyRstrip strips trailing Python whitespace only', () => {

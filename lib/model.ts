@@ -42,7 +42,8 @@ export interface LoadModelOptions {
    * Use flash attention (default false). It can be a little faster, but llama.cpp's CPU kernels
    * then compute one query and a tile of queries differently, so a greedy output may depend on
    * which other requests share its decode steps. Off, every generation equals its
-   * one-at-a-time result token for token.
+   * one-at-a-time result token for token. Default: false, or true when the environment
+   * variable PERSONA_GEN_FLASH_ATTENTION is "1" (for the CLI's eval, worker and serve).
    */
   flashAttention?: boolean;
   /** Layers to offload to a GPU (needs a GPU build; -1 = all). Default 0. */
@@ -128,7 +129,7 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
     threads,
     parallel,
     sharePrompts: options.sharePrompts ?? true,
-    flashAttention: options.flashAttention ?? false,
+    flashAttention: options.flashAttention ?? process.env.PERSONA_GEN_FLASH_ATTENTION === '1',
   });
   return new Model(handle, path, { contextSize, threads, batchSize, parallel });
 }

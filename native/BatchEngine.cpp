@@ -165,17 +165,11 @@ bool BatchEngine::admit() {
 }
 
 // A free slot for a request whose best prefix source is `source`: that slot itself when it is
-// a free slot that kept a finished sequence's cells, else the lowest free slot that kept
-// nothing, else the lowest free slot.
+// a free slot that kept a finished sequence's cells, else the lowest free slot (a higher one
+// would only be moved down by compact(), a stream copy).
 int32_t BatchEngine::chooseSlot(int32_t source) const {
     if (source >= 0 && !slots_[static_cast<size_t>(source)]) return source;
-    int32_t lowest = -1;
-    for (size_t i = 0; i < slots_.size(); i++) {
-        if (slots_[i]) continue;
-        if (retained_[i].empty()) return static_cast<int32_t>(i);
-        if (lowest < 0) lowest = static_cast<int32_t>(i);
-    }
-    return lowest;
+    return static_cast<int32_t>(std::find(slots_.begin(), slots_.end(), nullptr) - slots_.begin());
 }
 
 // The number of this request's prompt tokens whose cells a slot holds: a running sequence, or
@@ -394,24 +388,28 @@ void BatchEngine::release(int32_t slot) {
     if (slot < 0 || static_cast<size_t>(slot) >= slots_.size()) return;
     if (ctx_) llama_memory_seq_rm(llama_get_memory(ctx_.get()), slot, -1, -1);
     retained_[static_cast<size_t>(slot)].clear();
-    std::shared_ptr<Sequence> gone;
-    std::lock_guard<std::mutex> lock(mutex_);
-    gone.swap(slots_[static_cast<size_t>(slot)]);
+    vacate(slot);
 }
 
 // Frees the slot of a sequence that finished, keeping its cells (its decoded tokens) for a
 // later request that starts with the same tokens, until the slot is taken.
 void BatchEngine::retire(int32_t slot) {
     if (slot < 0 || static_cast<size_t>(slot) >= slots_.size()) return;
-    std::shared_ptr<Sequence> gone;
-    std::lock_guard<std::mutex> lock(mutex_);
-    gone.swap(slots_[static_cast<size_t>(slot)]);
+    const std::shared_ptr<Sequence> gone = vacate(slot);
     if (!share_prefixes_ || !gone) {
         if (ctx_) llama_memory_seq_rm(llama_get_memory(ctx_.get()), slot, -1, -1);
         return;
     }
     const auto & h = gone->history();
     retained_[static_cast<size_t>(slot)].assign(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(gone->cached()));
+}
+
+// Empties the slot (under the lock that stats() reads it with); returns who was in it.
+std::shared_ptr<Sequence> BatchEngine::vacate(int32_t slot) {
+    std::shared_ptr<Sequence> gone;
+    std::lock_guard<std::mutex> lock(mutex_);
+    gone.swap(slots_[static_cast<size_t>(slot)]);
+    return gone;
 }
 
 void BatchEngine::failAll(const std::string & message) {

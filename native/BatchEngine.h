@@ -19,7 +19,7 @@
 // stream and trims it to the prefix, instead of decoding the prefix again (llama.cpp's server
 // keeps its slots' prompt caches the same way); its last prompt token is always decoded, so it
 // gets its own logits row. Requests with the same prompt that arrive together wait one step
-// for the first of them to read it. New requests take free slots that kept nothing first.
+// for the first of them to read it. Other requests take the lowest free slot.
 //
 // Exactness: flash attention is off unless asked for (EngineSettings::flash_attention): with
 // it, llama.cpp's CPU kernels take different paths for one query and for a tile of them, so a
@@ -121,6 +121,7 @@ class BatchEngine {
     void rollback(const std::vector<Part> & parts, size_t begin, size_t end);
     void release(int32_t slot);
     void retire(int32_t slot);
+    std::shared_ptr<Sequence> vacate(int32_t slot);
     void failAll(const std::string & message);
     void failWaiting(const std::string & message);
 

@@ -128,19 +128,6 @@ function matchStage(
   return [hypRest, refLeft.filter((r) => !refUsed.has(r))];
 }
 
-/** Memoizing wrapper around {@link porterStem}. */
-function makeStemmer(): (word: string) => string {
-  const cache = new Map<string, string>();
-  return (word) => {
-    let s = cache.get(word);
-    if (s === undefined) {
-      s = porterStem(word);
-      cache.set(word, s);
-    }
-    return s;
-  };
-}
-
 /**
  * NLTK `_enum_align_words` on lower-cased tokens: exact, stem, then synonym matches, sorted by
  * hypothesis position.
@@ -246,7 +233,7 @@ export async function createMeteorScorer(options: CreateMeteorScorerOptions = {}
   const punkt = new PunktSentenceTokenizer(params);
   const wordnet = loadWordNet(options.wordnetDir);
   // The aligner caches each word's id, stem and synonyms across pairs (same matches as alignMeteor).
-  const aligner = new MeteorAligner(wordnet, makeStemmer());
+  const aligner = new MeteorAligner(wordnet, porterStem);
   const scoreTokens = (reference: string[], prediction: string[]): number => {
     const { matches, chunks } = aligner.align(prediction, reference);
     return meteorFromCounts(matches, chunks, prediction.length, reference.length, weights);

@@ -58,6 +58,8 @@ export interface BatchedBenchSettings {
   contextSize: number;
   /** One KV buffer for all sequences (`-kvu`) instead of one stream per sequence (its default). */
   kvUnified: boolean;
+  /** `-fa on` or `-fa off` (llama-batched-bench's own default, auto, turns it on for the CPU). */
+  flashAttention: boolean;
   timeoutMs: number;
 }
 
@@ -74,6 +76,7 @@ export function batchedBenchArgs(s: BatchedBenchSettings): string[] {
     '-ntg', String(s.genTokens),
     '-npl', s.parallel.join(','),
     '--output-format', 'jsonl',
+    '-fa', s.flashAttention ? 'on' : 'off',
     ...(s.kvUnified ? ['-kvu'] : []),
   ];
 }

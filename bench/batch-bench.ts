@@ -38,6 +38,8 @@ export interface BatchBenchOptions {
   anchor: AnchorProgram;
   /** Also run llama-batched-bench with one unified KV buffer (`-kvu`), as the engine uses. */
   anchorUnified: boolean;
+  /** Flash attention on both sides: the engine's `flashAttention` and llama-batched-bench's `-fa on|off` (its own default is auto, on for the CPU). */
+  flashAttention: boolean;
   /** Parallelism of the personalized / plain comparison and of the shared-prompt figure. */
   batchParallel: number;
   /** A V x d matrix source for personalization: d, beta and guard. */
@@ -79,6 +81,8 @@ export interface BatchBenchResult {
   engine: { available: boolean; library: string };
   /** OMP_WAIT_POLICY of both sides (llama-batched-bench inherits it): \`passive\` keeps a shared, oversubscribed machine's OpenMP barriers from spinning. */
   ompWaitPolicy: string;
+  /** Flash attention on both sides. */
+  flashAttention: boolean;
   serial: { library: string; aggregate: BenchStat };
   anchor: { program: string | null; commit: string | null; skipped: string | null };
   rows: BatchRow[];
@@ -175,7 +179,7 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
   // gets the same total.
   const contextSize = maxP * perSeq;
   // (at least 512 cells per sequence: the engine's batch size, 512 like llama-batched-bench's -ub, may not exceed them)
-  const loadOptions = { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512, parallel: maxP };
+  const loadOptions = { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512, parallel: maxP, flashAttention: o.flashAttention };
   const model = await o.library.loadModel(file.path, loadOptions);
   const serialModel = o.serialLibrary === o.library ? model : await o.serialLibrary.loadModel(file.path, { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512 });
   let matrix: VocabMatrix | undefined;
@@ -196,7 +200,7 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
       const anchorRun = (unified: boolean) => async (): Promise<Figures> => {
         const rows = await runBatchedBench({
           program, model: file.path, threads: o.threads, promptTokens: o.promptTokens, genTokens: o.genTokens,
-          parallel: o.parallel, contextSize, kvUnified: unified, timeoutMs: o.timeoutMs,
+          parallel: o.parallel, contextSize, kvUnified: unified, flashAttention: o.flashAttention, timeoutMs: o.timeoutMs,
         });
         return Object.fromEntries(rows.map((r) => [`p${r.pl}`, r.speedTg]));
       };
@@ -299,6 +303,7 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
       genTokens: o.genTokens,
       engine: { available: engine, library: o.library.label },
       ompWaitPolicy: process.env.OMP_WAIT_POLICY ?? 'default',
+      flashAttention: o.flashAttention,
       serial: { library: o.serialLibrary.label, aggregate: benchStat(serial) },
       anchor: { program: o.anchor.ok ? o.anchor.path : null, commit: o.anchor.ok ? o.anchor.commit : null, skipped: anchorSkipped },
       rows,

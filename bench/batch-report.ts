@@ -86,7 +86,7 @@ function batchTable(b: BatchBenchResult): string {
   if (b.anchor.skipped) rows.push({ label: 'llama-batched-bench', value: '-', note: `skipped: ${b.anchor.skipped}` });
   return renderSection(
     `batch engine: ${b.model} ${b.quant} (${b.shapeOf} shapes, RANDOM weights), ${b.promptTokens} prompt + ${b.genTokens} new tokens per sequence, ` +
-      `${b.threads} threads, OMP_WAIT_POLICY ${b.ompWaitPolicy}; llama-batched-bench ${b.anchor.commit?.slice(0, 10) ?? ''} on the same file`,
+      `${b.threads} threads, OMP_WAIT_POLICY ${b.ompWaitPolicy}, flash attention ${b.flashAttention ? 'on' : 'off'} on both sides; llama-batched-bench ${b.anchor.commit?.slice(0, 10) ?? ''} on the same file`,
     rows,
   );
 }

@@ -28,7 +28,8 @@
  * `--gen-tokens N`, `--prompt-tokens N`, `--rss-calls N`, `--out FILE`, `--json`; for `batch`,
  * `biasstep` and `evalscale`: `--parallel LIST` (default 1,2,4,8,16), `--batch-gen-tokens N`
  * (default 64), `--baseline DIR` (a checkout built before the engine: today's runner),
- * `--library DIR` (the engine side from another built checkout instead of this build), `--anchor-kvu` (also llama-batched-bench with one unified KV buffer), `--eval-users N`,
+ * `--library DIR` (the engine side from another built checkout instead of this build), `--anchor-kvu` (also llama-batched-bench with one unified KV buffer),
+ * `--flash-attention on|off` (`batch`: both sides, default off as the engine's default), `--eval-users N`,
  * `--eval-parallel N`. The default `--only` leaves out `batch`, `biasstep` and `evalscale`
  * (minutes each on 2 cores): ask for them by name.
  * @module
@@ -82,6 +83,8 @@ export interface BenchSettings {
   baseline: string | null;
   library: string | null;
   anchorUnified: boolean;
+  /** `batch`: flash attention on both sides (the engine's `flashAttention`, llama-batched-bench's `-fa`); default off, the engine's default. */
+  flashAttention: boolean;
   evalUsers: number;
   evalParallel: number | null;
 }
@@ -129,12 +132,19 @@ function positiveInt(flag: string, value: string | undefined, fallback: number):
   return n;
 }
 
+/** `on` / `off` of a flag (default off). */
+function onOff(flag: string, value: string | undefined): boolean {
+  if (value === undefined || value === 'off') return false;
+  if (value === 'on') return true;
+  throw new Error(`${flag} expects on or off, got "${value}"`);
+}
+
 /** Parses the command line (see the module comment). */
 export function parseBenchArgs(argv: readonly string[]): BenchSettings {
   const flags = new Set(['--quick', '--json', '--anchor-kvu']);
   const known = new Set([
     ...flags, '--only', '--runs', '--threads', '--models', '--quants', '--gen-tokens', '--prompt-tokens', '--rss-calls', '--out',
-    '--parallel', '--batch-gen-tokens', '--baseline', '--library', '--eval-users', '--eval-parallel',
+    '--parallel', '--batch-gen-tokens', '--baseline', '--library', '--eval-users', '--eval-parallel', '--flash-attention',
   ]);
   const takesValue = new Set([...known].filter((k) => !flags.has(k)));
   const values = new Map<string, string>();
@@ -178,6 +188,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchSettings {
     anchorUnified: values.has('--anchor-kvu'),
     evalUsers: positiveInt('--eval-users', values.get('--eval-users'), quick ? 2 : 6),
     evalParallel: values.has('--eval-parallel') ? positiveInt('--eval-parallel', values.get('--eval-parallel'), 1) : null,
+    flashAttention: onOff('--flash-attention', values.get('--flash-attention')),
   };
 }
 
@@ -342,7 +353,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
         report.batch.push(
           await batchBench(f, {
             threads: s.threads, runs: s.runs, promptTokens: s.promptTokens, genTokens: s.batchGenTokens, parallel: s.parallel,
-            library, serialLibrary, anchor, anchorUnified: s.anchorUnified, batchParallel: Math.min(8, Math.max(...s.parallel)),
+            library, serialLibrary, anchor, anchorUnified: s.anchorUnified, flashAttention: s.flashAttention, batchParallel: Math.min(8, Math.max(...s.parallel)),
             matrixDims: 384, beta: 2, guardTopK: 20, sharedUsers: s.quick ? 1 : 4, sharedSystems: s.quick ? 2 : 4,
             timeoutMs: 15 * 60_000, log,
           }),

@@ -11,7 +11,8 @@
  *
  * Options: `--model FILE` (default: the Qwen2.5-0.5B-shaped Q4_K_M benchmark model, written
  * by lib/bench/models.ts), `--threads N` (default 2), `--ns 1,8,32`, `--max-tokens N`,
- * `--waves N`, `--beta B`, `--context-size N` (per sequence, default 256),
+ * `--waves N`, `--beta B`, `--context-size N` (per sequence, default 256), `--flash-attention on|off`
+ * (both servers; default off, our default: llama-server's own default, auto, would turn it on),
  * `--llama-server PATH` (default build-anchors/bin/llama-server), `--out FILE`
  * (default bench/serve-results.json), `--quick` (stories260K from test/fixtures, N = 1 and 4, 16 tokens,
  * one wave: a smoke run).
@@ -26,7 +27,7 @@ import { fileURLToPath } from 'node:url';
 
 import { packageRoot } from '../bindings/index.js';
 import { ensureBenchModel, QWEN25_05B } from './models.js';
-import { quantile, runWave, type RequestTiming, type WaveSpec } from './serve-load.js';
+import { quantile, runWave, type RequestTiming, type WaveResult, type WaveSpec } from './serve-load.js';
 import { type BenchStat, pairedRatio } from './stats.js';
 import { renderSection, type Row } from './table.js';
 
@@ -42,6 +43,8 @@ export interface ServeBenchSettings {
   llamaServer: string;
   out: string;
   quick: boolean;
+  /** Flash attention on both servers (ours through PERSONA_GEN_FLASH_ATTENTION, llama-server's `-fa on|off`); default off, our default. */
+  flashAttention: boolean;
 }
 
 /** The figures of one server at one N. */
@@ -87,6 +90,8 @@ function parseArgs(argv: string[]): ServeBenchSettings {
   const nsText = get('--ns');
   const ns = nsText ? nsText.split(',').map((s) => Number(s)) : quick ? [1, 4] : [1, 8, 32];
   if (ns.some((n) => !Number.isInteger(n) || n < 1 || n > 256)) throw new Error(`--ns must be integers from 1 to 256, got ${nsText}`);
+  const fa = get('--flash-attention') ?? 'off';
+  if (fa !== 'on' && fa !== 'off') throw new Error(`--flash-attention must be on or off, got ${fa}`);
   const beta = Number(get('--beta') ?? 1);
   if (!Number.isFinite(beta)) throw new Error('--beta must be a number');
   return {
@@ -100,6 +105,7 @@ function parseArgs(argv: string[]): ServeBenchSettings {
     llamaServer: get('--llama-server') ?? path.join(packageRoot, 'build-anchors', 'bin', 'llama-server'),
     out: get('--out') ?? path.join(packageRoot, 'bench', 'serve-results.json'),
     quick,
+    flashAttention: fa === 'on',
   };
 }
 
@@ -132,8 +138,13 @@ interface Running {
   stop: () => Promise<void>;
 }
 
-function launch(cmd: string, args: string[], what: string): { child: ChildProcess; log: () => string; stop: () => Promise<void> } {
-  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+function launch(
+  cmd: string,
+  args: string[],
+  what: string,
+  env: NodeJS.ProcessEnv = process.env,
+): { child: ChildProcess; log: () => string; stop: () => Promise<void> } {
+  const child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
   let log = '';
   const keep = (d: Buffer) => {
     log = (log + d.toString()).slice(-20_000);
@@ -163,6 +174,7 @@ async function startOurs(s: ServeBenchSettings, model: string, n: number, dir: s
       '--db', path.join(dir, `profiles-${n}.db`), '--api-key', KEY,
     ],
     'persona-gen serve',
+    { ...process.env, PERSONA_GEN_FLASH_ATTENTION: s.flashAttention ? '1' : '0' },
   );
   const url = `http://127.0.0.1:${port}`;
   await waitHealthy(url, p.child, 'persona-gen serve', p.log);
@@ -179,7 +191,9 @@ async function startLlamaServer(s: ServeBenchSettings, model: string, n: number)
   const port = await freePort();
   const p = launch(
     s.llamaServer,
-    ['-m', model, '-t', String(s.threads), '-tb', String(s.threads), '-np', String(n), '-c', String(n * s.contextSize), '--host', '127.0.0.1', '--port', String(port), '--no-jinja'],
+    ['-m', model, '-t', String(s.threads), '-tb', String(s.threads), '-np', String(n), '-c', String(n * s.contextSize), '--host', '127.0.0.1', '--port', String(port), '--no-jinja',
+      // Its default (auto) turns flash attention on for the CPU; both servers get the same setting.
+      '-fa', s.flashAttention ? 'on' : 'off'],
     'llama-server',
   );
   const url = `http://127.0.0.1:${port}`;
@@ -200,29 +214,58 @@ function figures(waves: { tokensPerSecond: number; requests: RequestTiming[] }[]
 }
 
 /**
- * The first `n` prompt numbers whose greedy output llama-server streams to the end. Its
- * streaming parses every partial output as a chat message and fails the request when a
- * random-weight model's output holds an invalid UTF-8 sequence ("does not match the expected
- * Content-only format"); such prompts are left out for both servers. Runs `n` at a time.
+ * `n` prompt numbers whose greedy outputs llama-server streams to the end when it decodes them
+ * together. Its streaming parses every partial output as a chat message and fails the request
+ * when a random-weight model's output holds an invalid UTF-8 sequence ("does not match the
+ * expected Content-only format"), and what it outputs for a prompt depends on what else its
+ * batch holds. So the set is screened as a whole: run all `n` at once, replace the prompts that
+ * failed with fresh ones, until the same set passes twice in a row. The prompts left out are
+ * left out for both servers.
  */
 async function usablePrompts(url: string, n: number, tokens: number, log: (l: string) => void): Promise<number[]> {
-  const ok: number[] = [];
+  let ids = Array.from({ length: n }, (_, k) => k);
+  let next = n;
   const skipped: number[] = [];
-  for (let next = 0; ok.length < n; next += n) {
-    if (next >= 20 * n) throw new Error(`bench:serve: fewer than ${n} of ${next} prompts stream to the end on llama-server`);
-    const batch = Array.from({ length: n }, (_, k) => next + k);
+  for (let passes = 0, rounds = 0; passes < 2; rounds++) {
+    if (rounds >= 12) throw new Error(`bench:serve: no set of ${n} prompts streamed to the end on llama-server in ${rounds} rounds`);
     const passed = await Promise.all(
-      batch.map((id) =>
+      ids.map((id) =>
         runWave({ url, n: 1, path: '/completion', body: () => ({ prompt: `(${id}) ${PROMPT}`, n_predict: tokens, temperature: 0 }) }).then(
           () => true,
           () => false,
         ),
       ),
     );
-    batch.forEach((id, k) => (passed[k] ? ok : skipped).push(id));
+    if (passed.every(Boolean)) {
+      passes++;
+      continue;
+    }
+    passes = 0;
+    ids = ids.map((id, k) => {
+      if (passed[k]) return id;
+      skipped.push(id);
+      return next++;
+    });
   }
   if (skipped.length > 0) log(`N=${n}: prompts ${skipped.join(', ')} left out (llama-server rejects its own output for them)`);
-  return ok.slice(0, n);
+  return ids;
+}
+
+/**
+ * A wave against llama-server, run again (at most 3 tries) when it rejects its own output for a
+ * request (see {@link usablePrompts}): the output of a screened prompt can still change when
+ * its slot is decoded beside others, and a wave with a failed request has no aggregate.
+ */
+async function theirWave(spec: WaveSpec, log: (l: string) => void): Promise<WaveResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await runWave(spec);
+    } catch (err) {
+      const message = err instanceof Error ? err.message : String(err);
+      if (attempt >= 3 || !message.includes('does not match the expected')) throw err;
+      log(`llama-server wave failed (${message}); running it again`);
+    }
+  }
 }
 
 /** Runs the benchmark at one N: both servers up, waves alternating, both stopped. */
@@ -244,8 +287,10 @@ async function benchAt(s: ServeBenchSettings, model: string, n: number, dir: str
     // llama-server's own endpoint, same prompt, tokens and greedy decoding (see WaveSpec.path).
     const theirsBody = (tokens: number) => (i: number) => ({ prompt: `(${ids[i]}) ${PROMPT}`, n_predict: tokens, temperature: 0 });
     const specTheirs: WaveSpec = { url: theirs.url, n, body: theirsBody(s.maxTokens), path: '/completion' };
-    await runWave({ ...specOurs, body: (i) => ({ ...body(true)(i), max_tokens: 8 }) });
-    await runWave({ ...specTheirs, body: theirsBody(8) });
+    // Warm-up waves as the timed ones: a shorter output could stop inside a UTF-8 sequence, which
+    // llama-server's final parse rejects although the screened full-length output passed.
+    await runWave(specOurs);
+    await theirWave(specTheirs, log);
     const a = [];
     const b = [];
     for (let w = 0; w < s.waves; w++) {
@@ -254,9 +299,9 @@ async function benchAt(s: ServeBenchSettings, model: string, n: number, dir: str
       let y;
       if (w % 2 === 0) {
         x = await runWave(specOurs);
-        y = await runWave(specTheirs);
+        y = await theirWave(specTheirs, log);
       } else {
-        y = await runWave(specTheirs);
+        y = await theirWave(specTheirs, log);
         x = await runWave(specOurs);
       }
       a.push(x);
@@ -295,7 +340,7 @@ async function main(): Promise<void> {
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const title = `server load: ${path.basename(model)}, ${s.threads} threads, greedy, ${s.maxTokens} new tokens per request, ${s.waves} wave(s) per N`;
+  const title = `server load: ${path.basename(model)}, ${s.threads} threads, flash attention ${s.flashAttention ? 'on' : 'off'} on both, greedy, ${s.maxTokens} new tokens per request, ${s.waves} wave(s) per N`;
   process.stdout.write(renderSection(title, points.flatMap(rowsOf)));
   mkdirSync(path.dirname(s.out), { recursive: true });
   const result = { when: new Date().toISOString(), settings: { ...s, model }, machine: { cpus: cpus().length, cpu: cpus()[0]?.model, loadavg: loadavg() }, points };

@@ -28,14 +28,16 @@ afterEach(() => {
 
 describe('llama-batched-bench', () => {
   const settings = {
-    program: 'x', model: '/m.gguf', threads: 2, promptTokens: 128, genTokens: 64, parallel: [1, 2, 4], contextSize: 4096, kvUnified: false, timeoutMs: 1,
+    program: 'x', model: '/m.gguf', threads: 2, promptTokens: 128, genTokens: 64, parallel: [1, 2, 4], contextSize: 4096, kvUnified: false, flashAttention: false, timeoutMs: 1,
   };
 
   it('gets the same prompt, generation, parallelism, threads and context as our side', () => {
     expect(batchedBenchArgs(settings)).toEqual([
-      '-m', '/m.gguf', '-t', '2', '-tb', '2', '-c', '4096', '-b', '2048', '-ub', '512', '-npp', '128', '-ntg', '64', '-npl', '1,2,4', '--output-format', 'jsonl',
+      '-m', '/m.gguf', '-t', '2', '-tb', '2', '-c', '4096', '-b', '2048', '-ub', '512', '-npp', '128', '-ntg', '64', '-npl', '1,2,4', '--output-format', 'jsonl', '-fa', 'off',
     ]);
     expect(batchedBenchArgs({ ...settings, kvUnified: true }).at(-1)).toBe('-kvu');
+    // Flash attention as the engine has it, never llama-batched-bench's own default (auto: on for the CPU).
+    expect(batchedBenchArgs({ ...settings, flashAttention: true }).slice(-2)).toEqual(['-fa', 'on']);
   });
 
   it('reads its JSONL rows among its log lines', () => {
@@ -96,6 +98,7 @@ describe('batch goals and tables', () => {
     model: 'qwen2.5-0.5b', shapeOf: 'Qwen2.5-0.5B', quant: 'q4_k_m', file: '/m', threads: 2, promptTokens: 128, genTokens: 64,
     engine: { available: true, library: 'this build' },
     ompWaitPolicy: 'passive',
+    flashAttention: false,
     serial: { library: 'this build', aggregate: s(60) },
     anchor: { program: '/a', commit: '80fb11ac73', skipped: null },
     rows: [
@@ -139,6 +142,9 @@ describe('batch options', () => {
     expect(s.anchorUnified).toBe(true);
     expect(s.evalParallel).toBe(8);
     expect(s.batchGenTokens).toBe(64);
+    expect(s.flashAttention).toBe(false);
+    expect(parseBenchArgs(['--flash-attention', 'on']).flashAttention).toBe(true);
+    expect(() => parseBenchArgs(['--flash-attention', 'auto'])).toThrow(/--flash-attention expects on or off, got "auto"/);
     expect(() => parseBenchArgs(['--parallel', '1,0'])).toThrow(/--parallel expects a positive integer, got "0"/);
   });
 

@@ -14,8 +14,7 @@
  * @module
  */
 
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readLines } from './read-lines.js';
 import { createRougeScorer, type RougeType } from './rouge.js';
 import type { ExampleScores, ScoreInputRow, SkippedLine } from './score-types.js';
 import { ScorePool } from './score-pool.js';
@@ -109,8 +108,7 @@ export interface ReadScoreRowsOptions {
  * @throws ScoreFileError on the first invalid line unless `skipInvalid`.
  */
 export async function* readScoreRows(file: string, options: ReadScoreRowsOptions = {}): AsyncGenerator<ScoreInputRow> {
-  const input = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const lines = readLines(file);
   let line = 0;
   try {
     for await (let text of lines) {
@@ -126,8 +124,7 @@ export async function* readScoreRows(file: string, options: ReadScoreRowsOptions
       yield parsed;
     }
   } finally {
-    lines.close();
-    input.destroy();
+    await lines.return(undefined); // closes the file when the reader stops early
   }
 }
 

@@ -183,7 +183,8 @@ export class MeteorAligner {
 
   /** The id of the lower-cased form of the token `text[start, end)`. */
   private rawId(text: string, start: number, end: number): number {
-    return this.rawIds.intern(text, start, end, (token) => this.wordId(token.toLowerCase()));
+    const id = this.rawIds.get(text, start, end);
+    return id >= 0 ? id : this.rawIds.intern(text, start, end, (token) => this.wordId(token.toLowerCase()));
   }
 
   /** The id of `word`, assigned on first sight. */

@@ -146,7 +146,8 @@ export class RougeIdTokenizer {
         continue;
       }
       if (start < 0) continue;
-      const g = this.interner.intern(lower, start, i, (token) => this.globalId(token));
+      let g = this.interner.get(lower, start, i);
+      if (g < 0) g = this.interner.intern(lower, start, i, (token) => this.globalId(token));
       if (this.stamp[g] !== this.call) {
         this.stamp[g] = this.call;
         this.local[g] = this.next++;

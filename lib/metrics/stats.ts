@@ -35,6 +35,11 @@ export interface Prng {
   nextFloat(): number;
   /** Fills `out` with successive `nextInt(n)` draws (the same draws, in a tight loop). */
   fillInts(n: number, out: Uint32Array): void;
+  /**
+   * Draws `count` indices as `fillInts(n, ...)` would and sums each of up to four `columns` at
+   * them, in draw order, into `sums[c]` (each sum starts at 0).
+   */
+  sumDraws(n: number, count: number, columns: readonly Float64Array[], sums: Float64Array): void;
 }
 
 /**
@@ -126,6 +131,46 @@ export function createPrngAt(state: readonly number[]): Prng {
       s1 = b >>> 0;
       s2 = c >>> 0;
       s3 = d >>> 0;
+    },
+    sumDraws: (n: number, count: number, columns: readonly Float64Array[], sums: Float64Array): void => {
+      if (columns.length < 1 || columns.length > 4) throw new RangeError(`sumDraws: 1 to 4 columns, got ${columns.length}`);
+      // fillInts's loop with the sums taken at once (no array of draws written and read back).
+      const c0 = columns[0]!;
+      const c1 = columns[1] ?? c0;
+      const c2 = columns[2] ?? c0;
+      const c3 = columns[3] ?? c0;
+      let a = s0 | 0;
+      let b = s1 | 0;
+      let c = s2 | 0;
+      let d = s3 | 0;
+      let x0 = 0;
+      let x1 = 0;
+      let x2 = 0;
+      let x3 = 0;
+      for (let i = 0; i < count; i++) {
+        const x = Math.imul(b, 5);
+        const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+        const t = b << 9;
+        c ^= a;
+        d ^= b;
+        b ^= c;
+        a ^= d;
+        c ^= t;
+        d = (d << 11) | (d >>> 21);
+        const k = Math.floor((result * n) / 4294967296);
+        x0 += c0[k]!;
+        x1 += c1[k]!;
+        x2 += c2[k]!;
+        x3 += c3[k]!;
+      }
+      s0 = a >>> 0;
+      s1 = b >>> 0;
+      s2 = c >>> 0;
+      s3 = d >>> 0;
+      sums[0] = x0;
+      if (columns.length > 1) sums[1] = x1;
+      if (columns.length > 2) sums[2] = x2;
+      if (columns.length > 3) sums[3] = x3;
     },
   };
 }
@@ -226,10 +271,10 @@ function firstEqualColumn(columns: readonly (readonly number[])[], c: number): n
 
 /**
  * Bootstrap means of `data`'s columns for `count` resamples drawn from `rng`, written to
- * `out[c][offset + k]` for resample k. Each resample draws `n` indices (`fillInts`), shared by all
- * columns; each column's sum runs over the draws in order in a local accumulator, so a column's
- * means are the same doubles however many columns there are (up to four are summed in one pass
- * over the draws).
+ * `out[c][offset + k]` for resample k. Each resample draws `n` indices, shared by all columns;
+ * each column's sum runs over the draws in order in a local accumulator, so a column's means are
+ * the same doubles however many columns there are (up to four are summed as the indices are
+ * drawn, `sumDraws`; more go in groups of four over the draws of `fillInts`).
  *
  * @param data - the columns, `n` values each.
  * @param n - number of examples.
@@ -239,6 +284,14 @@ function firstEqualColumn(columns: readonly (readonly number[])[], c: number): n
  * @param offset - where the first resample's mean goes in each `out` array.
  */
 export function sumResamples(data: readonly Float64Array[], n: number, rng: Prng, count: number, out: readonly Float64Array[], offset: number): void {
+  if (data.length >= 1 && data.length <= 4) {
+    const sums = new Float64Array(4);
+    for (let r = 0; r < count; r++) {
+      rng.sumDraws(n, n, data, sums);
+      for (let c = 0; c < data.length; c++) out[c]![offset + r] = sums[c]! / n;
+    }
+    return;
+  }
   const draws = new Uint32Array(n);
   for (let r = 0; r < count; r++) {
     rng.fillInts(n, draws);

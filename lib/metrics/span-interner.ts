@@ -4,18 +4,24 @@
  * (FNV-1a), whose keys are compared unit by unit. A tokenizer can then map each token of a text
  * to an id where a `Map<string, number>` first needs the token as a string of its own (one
  * allocation and one hash computation per token, which was most of the cost of mapping tokens
- * to ids); the substring is made only the first time a key is seen.
+ * to ids); the substring is made only the first time a key is seen. The keys' code units are
+ * kept in one typed array and each slot's numbers side by side, so that a lookup touches a few
+ * compact arrays rather than string objects spread over the heap.
  * @module
  */
 
-/** Marks an empty slot in `values`. */
+/** Marks an empty slot (its value field). */
 const EMPTY = -1;
+/** Int32 fields per slot: hash, value, start of the key in the pool, key length. */
+const FIELDS = 4;
 
 /** Key -> value table looked up by spans; values are non-negative integers. */
 export class SpanInterner {
-  private keys: string[];
-  private hashes: Int32Array;
-  private values: Int32Array;
+  /** The slots, {@link FIELDS} numbers each, in one array (one cache line holds a few). */
+  private slots: Int32Array;
+  /** The keys' code units, one after the other. */
+  private pool: Uint16Array = new Uint16Array(16384);
+  private poolLength = 0;
   private mask: number;
   private count = 0;
 
@@ -23,9 +29,7 @@ export class SpanInterner {
   constructor(capacity = 1024) {
     let size = 16;
     while (size < capacity) size *= 2;
-    this.keys = new Array<string>(size).fill('');
-    this.hashes = new Int32Array(size);
-    this.values = new Int32Array(size).fill(EMPTY);
+    this.slots = emptySlots(size);
     this.mask = size - 1;
   }
 
@@ -42,7 +46,7 @@ export class SpanInterner {
    * @param end - one past its end.
    */
   get(text: string, start: number, end: number): number {
-    return this.values[this.find(text, start, end, spanHash(text, start, end))]!;
+    return this.slots[this.find(text, start, end, spanHash(text, start, end)) + 1]!;
   }
 
   /**
@@ -56,53 +60,68 @@ export class SpanInterner {
    */
   intern(text: string, start: number, end: number, make: (key: string) => number): number {
     const hash = spanHash(text, start, end);
-    let slot = this.find(text, start, end, hash);
-    if (this.values[slot] !== EMPTY) return this.values[slot]!;
-    const key = text.slice(start, end);
-    const value = make(key);
+    let at = this.find(text, start, end, hash);
+    if (this.slots[at + 1] !== EMPTY) return this.slots[at + 1]!;
+    const value = make(text.slice(start, end));
     if (!(value >= 0 && value <= 0x7fffffff && Number.isInteger(value))) throw new RangeError(`SpanInterner: values must be non-negative int32s, got ${value}`);
-    if ((this.count + 1) * 2 > this.keys.length) {
+    if ((this.count + 1) * 2 * FIELDS > this.slots.length) {
       this.grow();
-      slot = this.find(text, start, end, hash);
+      at = this.find(text, start, end, hash);
     }
-    this.keys[slot] = key;
-    this.hashes[slot] = hash;
-    this.values[slot] = value;
+    const length = end - start;
+    if (this.poolLength + length > this.pool.length) {
+      const pool = new Uint16Array(Math.max(this.pool.length * 2, this.poolLength + length));
+      pool.set(this.pool);
+      this.pool = pool;
+    }
+    for (let i = 0; i < length; i++) this.pool[this.poolLength + i] = text.charCodeAt(start + i);
+    const { slots } = this;
+    slots[at] = hash;
+    slots[at + 1] = value;
+    slots[at + 2] = this.poolLength;
+    slots[at + 3] = length;
+    this.poolLength += length;
     this.count++;
     return value;
   }
 
-  /** The slot of the key, or the empty slot where it would go. */
+  /** The index in `slots` of the key's slot, or of the empty slot where it would go. */
   private find(text: string, start: number, end: number, hash: number): number {
-    const { keys, hashes, values, mask } = this;
+    const { slots, pool, mask } = this;
     const length = end - start;
     for (let slot = hash & mask; ; slot = (slot + 1) & mask) {
-      if (values[slot] === EMPTY) return slot;
-      const key = keys[slot]!;
-      if (hashes[slot] !== hash || key.length !== length) continue;
+      const at = slot * FIELDS;
+      if (slots[at + 1] === EMPTY) return at;
+      if (slots[at] !== hash || slots[at + 3] !== length) continue;
+      const from = slots[at + 2]!;
       let i = 0;
-      while (i < length && key.charCodeAt(i) === text.charCodeAt(start + i)) i++;
-      if (i === length) return slot;
+      while (i < length && pool[from + i] === text.charCodeAt(start + i)) i++;
+      if (i === length) return at;
     }
   }
 
   /** Doubles the table. */
   private grow(): void {
-    const { keys, hashes, values } = this;
-    const size = keys.length * 2;
-    this.keys = new Array<string>(size).fill('');
-    this.hashes = new Int32Array(size);
-    this.values = new Int32Array(size).fill(EMPTY);
-    this.mask = size - 1;
-    for (let old = 0; old < keys.length; old++) {
-      if (values[old] === EMPTY) continue;
-      let slot = hashes[old]! & this.mask;
-      while (this.values[slot] !== EMPTY) slot = (slot + 1) & this.mask;
-      this.keys[slot] = keys[old]!;
-      this.hashes[slot] = hashes[old]!;
-      this.values[slot] = values[old]!;
+    const old = this.slots;
+    const size = (old.length / FIELDS) * 2;
+    const slots = emptySlots(size);
+    const mask = size - 1;
+    for (let at = 0; at < old.length; at += FIELDS) {
+      if (old[at + 1] === EMPTY) continue;
+      let slot = old[at]! & mask;
+      while (slots[slot * FIELDS + 1] !== EMPTY) slot = (slot + 1) & mask;
+      slots.set(old.subarray(at, at + FIELDS), slot * FIELDS);
     }
+    this.slots = slots;
+    this.mask = mask;
   }
+}
+
+/** `size` empty slots. */
+function emptySlots(size: number): Int32Array {
+  const slots = new Int32Array(size * FIELDS);
+  for (let at = 1; at < slots.length; at += FIELDS) slots[at] = EMPTY;
+  return slots;
 }
 
 /** FNV-1a over the code units of `text[start, end)`. */

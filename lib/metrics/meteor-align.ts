@@ -2,7 +2,9 @@
  * METEOR's alignment (`alignMeteor` in `meteor.ts`, NLTK's `_enum_align_words`) on integer word
  * ids, for scoring many pairs: every distinct word gets an id once, with its Porter stem and its
  * WordNet synonyms (as ids) cached beside it, so a pair costs a few array reads per token
- * instead of string hashing, per-stage maps and synonym-set scans.
+ * instead of string hashing, per-stage maps and synonym-set scans. `alignTexts` reads the tokens
+ * straight from the tokenized text (a {@link SpanInterner} maps each token's span to its id), so
+ * no string is made per token either.
  *
  * The matching is the same, decision for decision: each stage takes the hypothesis positions
  * from right to left and links each to the right-most unmatched reference position whose word is

@@ -67,7 +67,7 @@ export function registerScoreCommand(
     .option('--nltk-data <dir>', 'NLTK data folder for METEOR (default: NLTK_DATA / built-in lookup)')
     .option(
       '--threads <N>',
-      'worker threads that score pairs (1: all on the main thread; files under 256 rows always are); the numbers do not depend on it',
+      'threads that score pairs: the main thread and N-1 workers (1: all on the main thread; files under 256 rows always are); the numbers do not depend on it',
       numberArg('--threads', { integer: true, min: 1 }),
       availableParallelism(),
     )

@@ -2,7 +2,9 @@
  * METEOR's alignment (`alignMeteor` in `meteor.ts`, NLTK's `_enum_align_words`) on integer word
  * ids, for scoring many pairs: every distinct word gets an id once, with its Porter stem and its
  * WordNet synonyms (as ids) cached beside it, so a pair costs a few array reads per token
- * instead of string hashing, per-stage maps and synonym-set scans.
+ * instead of string hashing, per-stage maps and synonym-set scans. `alignTexts` reads the tokens
+ * straight from the tokenized text (a {@link SpanInterner} maps each token's span to its id), so
+ * no string is made per token either.
  *
  * The matching is the same, decision for decision: each stage takes the hypothesis positions
  * from right to left and links each to the right-most unmatched reference position whose word is
@@ -14,6 +16,8 @@
  * @module
  */
 
+import { isPyWhitespaceCode } from './punkt.js';
+import { SpanInterner } from './span-interner.js';
 import type { WordNet } from './wordnet.js';
 
 /** Match and chunk counts of one aligned pair (what the METEOR formula needs). */
@@ -24,12 +28,22 @@ export interface MeteorCounts {
   chunks: number;
 }
 
+/** {@link MeteorCounts} with the token counts of both sides. */
+export interface MeteorTextCounts extends MeteorCounts {
+  /** Number of hypothesis tokens. */
+  hypothesisLength: number;
+  /** Number of reference tokens. */
+  referenceLength: number;
+}
+
 const NONE = -1;
 
 /** Aligns token sequences for METEOR; caches per-word work across pairs (not thread-safe). */
 export class MeteorAligner {
   /** Raw token -> id of its lower-cased form. */
-  private readonly rawIds = new Map<string, number>();
+  private readonly rawIds = new SpanInterner(4096);
+  /** Token ids of a text being read, before they are copied out. */
+  private scratch: Int32Array = new Int32Array(1024);
   /** Word (lower-cased token, stem or synonym) -> id. */
   private readonly ids = new Map<string, number>();
   private readonly words: string[] = [];
@@ -57,8 +71,24 @@ export class MeteorAligner {
    * @param reference - reference tokens (any case).
    */
   align(hypothesis: readonly string[], reference: readonly string[]): MeteorCounts {
-    const hyp = this.tokenIds(hypothesis);
-    const ref = this.tokenIds(reference);
+    return this.alignIds(this.tokenIds(hypothesis), this.tokenIds(reference));
+  }
+
+  /**
+   * {@link MeteorAligner.align} of the tokens that are the Python-whitespace-separated fields
+   * of each text (`wordTokenText` in `word-tokenize.ts`), read without a string per token.
+   *
+   * @param hypothesis - the hypothesis tokens, as one text.
+   * @param reference - the reference tokens, as one text.
+   */
+  alignTexts(hypothesis: string, reference: string): MeteorTextCounts {
+    const hyp = this.textIds(hypothesis);
+    const ref = this.textIds(reference);
+    return { ...this.alignIds(hyp, ref), hypothesisLength: hyp.length, referenceLength: ref.length };
+  }
+
+  /** Alignment of token id sequences (overwritten: unmatched words become their stems). */
+  private alignIds(hyp: Int32Array, ref: Int32Array): MeteorCounts {
     const refOf = new Int32Array(hyp.length).fill(NONE);
     const refUsed = new Uint8Array(ref.length);
     const prev = new Int32Array(ref.length);
@@ -132,16 +162,31 @@ export class MeteorAligner {
   /** Ids of the lower-cased tokens. */
   private tokenIds(tokens: readonly string[]): Int32Array {
     const out = new Int32Array(tokens.length);
-    for (let i = 0; i < tokens.length; i++) {
-      const token = tokens[i]!;
-      let id = this.rawIds.get(token);
-      if (id === undefined) {
-        id = this.wordId(token.toLowerCase());
-        this.rawIds.set(token, id);
-      }
-      out[i] = id;
-    }
+    for (let i = 0; i < tokens.length; i++) out[i] = this.rawId(tokens[i]!, 0, tokens[i]!.length);
     return out;
+  }
+
+  /** Ids of the lower-cased Python-whitespace-separated fields of `text`. */
+  private textIds(text: string): Int32Array {
+    let count = 0;
+    let start = -1;
+    for (let i = 0; i <= text.length; i++) {
+      if (i < text.length && !isPyWhitespaceCode(text.charCodeAt(i))) {
+        if (start < 0) start = i;
+        continue;
+      }
+      if (start < 0) continue;
+      if (count === this.scratch.length) this.scratch = grow(this.scratch);
+      this.scratch[count++] = this.rawId(text, start, i);
+      start = -1;
+    }
+    return this.scratch.slice(0, count);
+  }
+
+  /** The id of the lower-cased form of the token `text[start, end)`. */
+  private rawId(text: string, start: number, end: number): number {
+    const id = this.rawIds.get(text, start, end);
+    return id >= 0 ? id : this.rawIds.intern(text, start, end, (token) => this.wordId(token.toLowerCase()));
   }
 
   /** The id of `word`, assigned on first sight. */

@@ -15,7 +15,7 @@ import { MeteorAligner } from './meteor-align.js';
 import { resolvePunktParameters, type PunktDataOptions } from './nltk-data.js';
 import { porterStem } from './porter.js';
 import { PunktSentenceTokenizer, type PunktParameters } from './punkt.js';
-import { wordTokenize } from './word-tokenize.js';
+import { wordTokenText } from './word-tokenize.js';
 import { loadWordNet, type WordNet } from './wordnet.js';
 
 /** METEOR weights (NLTK / Hugging Face defaults: 0.9, 3, 0.5). */
@@ -238,8 +238,10 @@ export async function createMeteorScorer(options: CreateMeteorScorerOptions = {}
     const { matches, chunks } = aligner.align(prediction, reference);
     return meteorFromCounts(matches, chunks, prediction.length, reference.length, weights);
   };
-  return {
-    scoreTokens,
-    score: (reference, prediction) => scoreTokens(wordTokenize(reference, punkt), wordTokenize(prediction, punkt)),
+  const score = (reference: string, prediction: string): number => {
+    // The tokens are read from the tokenized texts, without a string per token.
+    const c = aligner.alignTexts(wordTokenText(prediction, punkt), wordTokenText(reference, punkt));
+    return meteorFromCounts(c.matches, c.chunks, c.hypothesisLength, c.referenceLength, weights);
   };
+  return { scoreTokens, score };
 }

@@ -58,7 +58,7 @@ export function pySplit(text: string): string[] {
 }
 
 /** True when the UTF-16 code unit is one of Python's whitespace characters (all are in the BMP). */
-function isPyWhitespaceCode(c: number): boolean {
+export function isPyWhitespaceCode(c: number): boolean {
   if (c <= 0x20) return c === 0x20 || (c >= 0x09 && c <= 0x0d) || (c >= 0x1c && c <= 0x1f);
   if (c < 0x85) return false;
   return (

@@ -18,6 +18,7 @@
  */
 
 import { porterStem } from './porter.js';
+import { SpanInterner } from './span-interner.js';
 
 const TOKEN = /[a-z0-9]+/g;
 
@@ -87,4 +88,96 @@ export function createRougeTokenizer(options: RougeTokenizerOptions = {}): Rouge
       return tokens;
     },
   };
+}
+
+/** Keys kept by a {@link RougeIdTokenizer} before it starts a new vocabulary. */
+const MAX_VOCABULARY = 1 << 20;
+
+/**
+ * {@link createRougeTokenizer}'s tokens as small integer ids, read from the lower-cased text
+ * without a string per token: each distinct (stemmed) token gets a global id once (a
+ * {@link SpanInterner} over the text's spans), and each call ({@link RougeIdTokenizer.reset})
+ * numbers the tokens it sees 0, 1, 2... in order of first appearance, as a `Map` filled per
+ * call would. ROUGE only compares ids, so its scores are those of the string tokens.
+ */
+export class RougeIdTokenizer {
+  private interner = new SpanInterner(4096);
+  /** Token (after stemming) -> global id. */
+  private byToken = new Map<string, number>();
+  /** Per global id: the call that numbered it last, and its number there. */
+  private stamp: Int32Array = new Int32Array(4096);
+  private local: Int32Array = new Int32Array(4096);
+  private call = 0;
+  private next = 0;
+  private scratch: Int32Array = new Int32Array(1024);
+
+  /** @param useStemmer - stem tokens longer than 3 characters (as {@link createRougeTokenizer}). */
+  constructor(readonly useStemmer = false) {}
+
+  /** Starts a call: the next token seen gets number 0. */
+  reset(): void {
+    if (this.interner.size > MAX_VOCABULARY) {
+      this.interner = new SpanInterner(4096);
+      this.byToken = new Map();
+      this.stamp.fill(0);
+    }
+    this.call++;
+    this.next = 0;
+  }
+
+  /** One more than the largest number given in this call. */
+  get vocabularySize(): number {
+    return this.next;
+  }
+
+  /**
+   * The numbers of the tokens of `text` (`tokenize(text)`), in this call's numbering.
+   *
+   * @param text - the text to tokenize.
+   */
+  ids(text: string): Int32Array {
+    const lower = text.toLowerCase();
+    let count = 0;
+    let start = -1;
+    for (let i = 0; i <= lower.length; i++) {
+      const c = i < lower.length ? lower.charCodeAt(i) : 0;
+      if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) {
+        if (start < 0) start = i;
+        continue;
+      }
+      if (start < 0) continue;
+      let g = this.interner.get(lower, start, i);
+      if (g < 0) g = this.interner.intern(lower, start, i, (token) => this.globalId(token));
+      if (this.stamp[g] !== this.call) {
+        this.stamp[g] = this.call;
+        this.local[g] = this.next++;
+      }
+      if (count === this.scratch.length) this.scratch = grown(this.scratch, count * 2);
+      this.scratch[count++] = this.local[g]!;
+      start = -1;
+    }
+    return this.scratch.slice(0, count);
+  }
+
+  /** The global id of a new raw token (of its stem when stemming applies). */
+  private globalId(raw: string): number {
+    const token = this.useStemmer && raw.length > 3 ? porterStem(raw) : raw;
+    let g = this.byToken.get(token);
+    if (g === undefined) {
+      g = this.byToken.size;
+      this.byToken.set(token, g);
+      if (g >= this.stamp.length) {
+        this.stamp = grown(this.stamp, g * 2);
+        this.local = grown(this.local, g * 2);
+      }
+    }
+    return g;
+  }
+}
+
+/** `a` copied into a zero-filled array of `length`. */
+function grown(a: Int32Array, length: number): Int32Array {
+  const out = new Int32Array(length);
+  out.set(a);
+  return out;
 }

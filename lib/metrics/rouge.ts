@@ -18,7 +18,7 @@
  * @module
  */
 
-import { createRougeTokenizer, type RougeTokenizer } from './rouge-tokenize.js';
+import { RougeIdTokenizer } from './rouge-tokenize.js';
 
 /** A ROUGE variant: `rouge1`..`rouge9` (n-grams), `rougeL`, or `rougeLsum`. */
 export type RougeType =
@@ -89,6 +89,7 @@ function ngramOverlap(ref: Int32Array, pred: Int32Array, n: number, vocabularySi
     }
     return overlap;
   }
+  if (n === 2 && vocabularySize * vocabularySize <= BIGRAM_TABLE_MAX) return bigramOverlap(ref, pred, vocabularySize);
   if (n === 2) {
     // a * V + b is exact in a double for any realistic vocabulary (V < 2^26).
     const counts = new Map<number, number>();
@@ -119,6 +120,28 @@ function ngramOverlap(ref: Int32Array, pred: Int32Array, n: number, vocabularySi
       counts.set(key, c - 1);
     }
   }
+  return overlap;
+}
+
+/** Largest V * V for which bigrams are counted in a table (4 MiB) rather than a map. */
+const BIGRAM_TABLE_MAX = 1 << 20;
+/** The bigram count table, all zeros between calls of {@link bigramOverlap}. */
+let bigramTable = new Int32Array(0);
+
+/** `ngramOverlap` for n = 2 with the counts in a V x V table (cleared again before returning). */
+function bigramOverlap(ref: Int32Array, pred: Int32Array, vocabularySize: number): number {
+  if (bigramTable.length < vocabularySize * vocabularySize) bigramTable = new Int32Array(Math.max(vocabularySize * vocabularySize, 4096));
+  const counts = bigramTable;
+  for (let i = 0; i + 1 < ref.length; i++) counts[ref[i]! * vocabularySize + ref[i + 1]!]!++;
+  let overlap = 0;
+  for (let i = 0; i + 1 < pred.length; i++) {
+    const key = pred[i]! * vocabularySize + pred[i + 1]!;
+    if (counts[key]! > 0) {
+      overlap++;
+      counts[key]!--;
+    }
+  }
+  for (let i = 0; i + 1 < ref.length; i++) counts[ref[i]! * vocabularySize + ref[i + 1]!] = 0;
   return overlap;
 }
 
@@ -360,21 +383,21 @@ export function createRougeScorer<T extends RougeType = RougeType>(options: Roug
   const types = [...(options.types ?? (DEFAULT_ROUGE_TYPES as readonly T[]))];
   assertTypes(types);
   const useStemmer = options.useStemmer ?? false;
-  const tokenizer: RougeTokenizer = createRougeTokenizer({ useStemmer });
+  const tokenizer = new RougeIdTokenizer(useStemmer);
   const needsTokens = types.some((t) => t !== 'rougeLsum');
 
   return {
     types,
     useStemmer,
     score(reference: string, prediction: string): Record<T, RougeScore> {
-      // One token -> id map per call, shared by all variants.
-      const ids = new Map<string, number>();
-      const refIds = needsTokens ? intern(tokenizer.tokenize(reference), ids) : EMPTY_IDS;
-      const predIds = needsTokens ? intern(tokenizer.tokenize(prediction), ids) : EMPTY_IDS;
+      // One numbering of the tokens per call, shared by all variants.
+      tokenizer.reset();
+      const refIds = needsTokens ? tokenizer.ids(reference) : EMPTY_IDS;
+      const predIds = needsTokens ? tokenizer.ids(prediction) : EMPTY_IDS;
       let lcs = -1;
       const lcsScore = (): RougeScore => {
         if (refIds.length === 0 || predIds.length === 0) return { ...ZERO };
-        if (lcs < 0) lcs = lcsLengthIds(refIds, predIds, ids.size);
+        if (lcs < 0) lcs = lcsLengthIds(refIds, predIds, tokenizer.vocabularySize);
         return makeScore(lcs / predIds.length, lcs / refIds.length);
       };
       const result = {} as Record<T, RougeScore>;
@@ -389,14 +412,12 @@ export function createRougeScorer<T extends RougeType = RougeType>(options: Roug
             // so ROUGE-Lsum equals ROUGE-L (the sentence's tokens are the whole text's tokens).
             result[type] = lcsScore();
           } else {
-            result[type] = summaryLevelIds(
-              refSents.map((s) => intern(tokenizer.tokenize(s), ids)),
-              predSents.map((s) => intern(tokenizer.tokenize(s), ids)),
-              ids.size,
-            );
+            const refSentIds = refSents.map((s) => tokenizer.ids(s));
+            const predSentIds = predSents.map((s) => tokenizer.ids(s));
+            result[type] = summaryLevelIds(refSentIds, predSentIds, tokenizer.vocabularySize);
           }
         } else {
-          result[type] = scoreNgramIds(refIds, predIds, Number(type.slice(5)), ids.size);
+          result[type] = scoreNgramIds(refIds, predIds, Number(type.slice(5)), tokenizer.vocabularySize);
         }
       }
       return result;

@@ -14,12 +14,12 @@
  * @module
  */
 
-import { createReadStream } from 'node:fs';
-import { createInterface } from 'node:readline';
+import { readLines } from './read-lines.js';
 import { createRougeScorer, type RougeType } from './rouge.js';
 import type { ExampleScores, ScoreInputRow, SkippedLine } from './score-types.js';
 import { ScorePool } from './score-pool.js';
 import { bootstrapSummarySliced } from './resample.js';
+import { resampleOnLanes, scoreOnLanes } from './score-lanes.js';
 import { bootstrapSummary, type MeanCI, type ResampleOptions } from './stats.js';
 
 /** The metrics reported per example and in the summary, in report order. */
@@ -108,8 +108,7 @@ export interface ReadScoreRowsOptions {
  * @throws ScoreFileError on the first invalid line unless `skipInvalid`.
  */
 export async function* readScoreRows(file: string, options: ReadScoreRowsOptions = {}): AsyncGenerator<ScoreInputRow> {
-  const input = createReadStream(file, { encoding: 'utf8' });
-  const lines = createInterface({ input, crlfDelay: Infinity });
+  const lines = readLines(file);
   let line = 0;
   try {
     for await (let text of lines) {
@@ -125,8 +124,7 @@ export async function* readScoreRows(file: string, options: ReadScoreRowsOptions
       yield parsed;
     }
   } finally {
-    lines.close();
-    input.destroy();
+    await lines.return(undefined); // closes the file when the reader stops early
   }
 }
 
@@ -167,10 +165,11 @@ export interface ScoreOptions extends ResampleOptions {
   /** Called for each skipped line (only with `skipInvalid`). */
   onSkip?: (skipped: SkippedLine) => void;
   /**
-   * Worker threads that score pairs (default 1: everything on the calling thread). With more,
-   * files of at least {@link PARALLEL_MIN_ROWS} rows are scored by a {@link ScorePool}; the
-   * scores, their order and the summary are identical. A custom `meteor` scorer cannot move to
-   * a worker, so it always scores on the calling thread.
+   * Threads that score pairs (default 1: everything on the calling thread). With more, files of
+   * at least {@link PARALLEL_MIN_ROWS} rows are scored by the calling thread and a
+   * {@link ScorePool} of `threads - 1` workers; the scores, their order and the summary are
+   * identical. A custom `meteor` scorer cannot move to a worker, so it always scores on the
+   * calling thread.
    */
   threads?: number;
 }
@@ -274,7 +273,8 @@ export async function scoreFile(file: string, options: ScoreOptions = {}): Promi
       const finish = async (pool: ScorePool): Promise<void> => {
         if (examples.length === 0) return;
         summaryOptions.skipped = skippedLines.length;
-        const metrics = await bootstrapSummarySliced(scoreColumns(examples), summaryOptions, pool.threads, (task) => pool.resample(task));
+        const { parts, run } = resampleOnLanes(pool);
+        const metrics = await bootstrapSummarySliced(scoreColumns(examples), summaryOptions, parts, run);
         summary = toSummary(examples, metrics, summaryOptions);
       };
       await scoreParallel(head, rows, threads, options, emit, finish);
@@ -298,8 +298,9 @@ export async function scoreFile(file: string, options: ScoreOptions = {}): Promi
 }
 
 /**
- * Scores `head` then the rest of `rows` on a {@link ScorePool} of `threads` workers, in batches,
- * hands each example to `emit` in file order, then calls `finish` with the pool before closing it.
+ * Scores `head` then the rest of `rows` on the calling thread and a {@link ScorePool} of
+ * `threads - 1` workers (`score-lanes.ts`), hands each example to `emit` in file order, then
+ * calls `finish` with the pool before closing it.
  */
 async function scoreParallel(
   head: readonly ScoreInputRow[],
@@ -309,38 +310,19 @@ async function scoreParallel(
   emit: (scores: ExampleScores, row: ScoreInputRow) => Promise<void>,
   finish: (pool: ScorePool) => Promise<void>,
 ): Promise<void> {
-  const pool = new ScorePool(threads, {
+  // The workers start (and load their modules) while this thread builds its own scorer.
+  const pool = new ScorePool(threads - 1, {
     stem: options.stem ?? false,
     meteor: options.meteor !== false,
     ...(options.nltkData === undefined ? {} : { nltkData: options.nltkData }),
   });
-  // Batches in flight, oldest first; a few per worker keep every worker busy.
-  const inFlight: { rows: ScoreInputRow[]; scores: Promise<ExampleScores[]> }[] = [];
-  const drainOne = async (): Promise<void> => {
-    const b = inFlight.shift()!;
-    const scores = await b.scores;
-    for (let i = 0; i < b.rows.length; i++) await emit(scores[i]!, b.rows[i]!);
-  };
-  const send = async (batch: ScoreInputRow[]): Promise<void> => {
-    const scores = pool.score(batch.map(({ id, prediction, reference }) => ({ id, prediction, reference })));
-    scores.catch(() => undefined); // awaited in order by drainOne; this only stops an unhandled rejection
-    inFlight.push({ rows: batch, scores });
-    if (inFlight.length >= threads * 4) await drainOne();
-  };
   try {
-    let batch: ScoreInputRow[] = [];
-    const add = async (row: ScoreInputRow): Promise<void> => {
-      batch.push(row);
-      if (batch.length === PARALLEL_BATCH) {
-        const full = batch;
-        batch = [];
-        await send(full);
-      }
-    };
-    for (const row of head) await add(row);
-    for await (const row of rows) await add(row);
-    if (batch.length > 0) await send(batch);
-    while (inFlight.length > 0) await drainOne();
+    const local = await createExampleScorer(options);
+    async function* all(): AsyncGenerator<ScoreInputRow> {
+      yield* head;
+      yield* rows;
+    }
+    await scoreOnLanes(all(), pool, local, emit, PARALLEL_BATCH);
     await finish(pool);
   } finally {
     await pool.close();

@@ -35,6 +35,11 @@ export interface Prng {
   nextFloat(): number;
   /** Fills `out` with successive `nextInt(n)` draws (the same draws, in a tight loop). */
   fillInts(n: number, out: Uint32Array): void;
+  /**
+   * Draws `count` indices as `fillInts(n, ...)` would and sums each of up to four `columns` at
+   * them, in draw order, into `sums[c]` (each sum starts at 0).
+   */
+  sumDraws(n: number, count: number, columns: readonly Float64Array[], sums: Float64Array): void;
 }
 
 /**
@@ -79,23 +84,17 @@ export function createPrngAt(state: readonly number[]): Prng {
   if (state.length !== 4 || state.every((w) => (w >>> 0) === 0)) {
     throw new RangeError(`PRNG state must be four 32-bit words, not all zero, got [${state.join(', ')}]`);
   }
-  let s0 = state[0]! >>> 0;
-  let s1 = state[1]! >>> 0;
-  let s2 = state[2]! >>> 0;
-  let s3 = state[3]! >>> 0;
-
+  // The state lives in a typed array, so that the loops below can be plain functions.
+  const st = Uint32Array.from(state);
   const nextUint32 = (): number => {
-    const result = Math.imul(rotl(Math.imul(s1, 5) >>> 0, 7), 9) >>> 0;
-    const t = (s1 << 9) >>> 0;
-    s2 ^= s0;
-    s3 ^= s1;
-    s1 ^= s2;
-    s0 ^= s3;
-    s2 ^= t;
-    s3 = rotl(s3 >>> 0, 11);
-    s0 >>>= 0;
-    s1 >>>= 0;
-    s2 >>>= 0;
+    const result = Math.imul(rotl(Math.imul(st[1]!, 5) >>> 0, 7), 9) >>> 0;
+    const t = st[1]! << 9;
+    st[2]! ^= st[0]!;
+    st[3]! ^= st[1]!;
+    st[1]! ^= st[2]!;
+    st[0]! ^= st[3]!;
+    st[2]! ^= t;
+    st[3] = rotl(st[3]!, 11);
     return result;
   };
   const nextInt = (n: number): number => Math.floor((nextUint32() * n) / 4294967296);
@@ -103,31 +102,78 @@ export function createPrngAt(state: readonly number[]): Prng {
     nextUint32,
     nextInt,
     nextFloat: (): number => nextUint32() / 4294967296,
-    fillInts: (n: number, out: Uint32Array): void => {
-      // nextInt's draws, with the state in local int32 variables: the same bits, about 3x
-      // faster in the bootstrap's inner loop (the test compares it with nextInt).
-      let a = s0 | 0;
-      let b = s1 | 0;
-      let c = s2 | 0;
-      let d = s3 | 0;
-      for (let i = 0; i < out.length; i++) {
-        const x = Math.imul(b, 5);
-        const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
-        const t = b << 9;
-        c ^= a;
-        d ^= b;
-        b ^= c;
-        a ^= d;
-        c ^= t;
-        d = (d << 11) | (d >>> 21);
-        out[i] = Math.floor((result * n) / 4294967296);
-      }
-      s0 = a >>> 0;
-      s1 = b >>> 0;
-      s2 = c >>> 0;
-      s3 = d >>> 0;
-    },
+    fillInts: (n: number, out: Uint32Array): void => fillIntsAt(st, n, out),
+    sumDraws: (n: number, count: number, columns: readonly Float64Array[], sums: Float64Array): void => sumDrawsAt(st, n, count, columns, sums),
   };
+}
+
+/**
+ * `fillInts` of the generator whose state is `st`: nextInt's draws, with the state in local
+ * int32 variables (the same bits, about 3x faster in the bootstrap's inner loop; the test
+ * compares it with nextInt).
+ */
+function fillIntsAt(st: Uint32Array, n: number, out: Uint32Array): void {
+  let a = st[0]! | 0;
+  let b = st[1]! | 0;
+  let c = st[2]! | 0;
+  let d = st[3]! | 0;
+  for (let i = 0; i < out.length; i++) {
+    const x = Math.imul(b, 5);
+    const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    out[i] = Math.floor((result * n) / 4294967296);
+  }
+  st[0] = a;
+  st[1] = b;
+  st[2] = c;
+  st[3] = d;
+}
+
+/** `sumDraws` of the generator whose state is `st`: {@link fillIntsAt}'s loop with the sums taken at once. */
+function sumDrawsAt(st: Uint32Array, n: number, count: number, columns: readonly Float64Array[], sums: Float64Array): void {
+  if (columns.length < 1 || columns.length > 4) throw new RangeError(`sumDraws: 1 to 4 columns, got ${columns.length}`);
+  const c0 = columns[0]!;
+  const c1 = columns[1] ?? c0;
+  const c2 = columns[2] ?? c0;
+  const c3 = columns[3] ?? c0;
+  let a = st[0]! | 0;
+  let b = st[1]! | 0;
+  let c = st[2]! | 0;
+  let d = st[3]! | 0;
+  let x0 = 0;
+  let x1 = 0;
+  let x2 = 0;
+  let x3 = 0;
+  for (let i = 0; i < count; i++) {
+    const x = Math.imul(b, 5);
+    const result = Math.imul((x << 7) | (x >>> 25), 9) >>> 0;
+    const t = b << 9;
+    c ^= a;
+    d ^= b;
+    b ^= c;
+    a ^= d;
+    c ^= t;
+    d = (d << 11) | (d >>> 21);
+    const k = Math.floor((result * n) / 4294967296);
+    x0 += c0[k]!;
+    x1 += c1[k]!;
+    x2 += c2[k]!;
+    x3 += c3[k]!;
+  }
+  st[0] = a;
+  st[1] = b;
+  st[2] = c;
+  st[3] = d;
+  sums[0] = x0;
+  if (columns.length > 1) sums[1] = x1;
+  if (columns.length > 2) sums[2] = x2;
+  if (columns.length > 3) sums[3] = x3;
 }
 
 function rotl(x: number, k: number): number {
@@ -226,10 +272,10 @@ function firstEqualColumn(columns: readonly (readonly number[])[], c: number): n
 
 /**
  * Bootstrap means of `data`'s columns for `count` resamples drawn from `rng`, written to
- * `out[c][offset + k]` for resample k. Each resample draws `n` indices (`fillInts`), shared by all
- * columns; each column's sum runs over the draws in order in a local accumulator, so a column's
- * means are the same doubles however many columns there are (up to four are summed in one pass
- * over the draws).
+ * `out[c][offset + k]` for resample k. Each resample draws `n` indices, shared by all columns;
+ * each column's sum runs over the draws in order in a local accumulator, so a column's means are
+ * the same doubles however many columns there are (up to four are summed as the indices are
+ * drawn, `sumDraws`; more go in groups of four over the draws of `fillInts`).
  *
  * @param data - the columns, `n` values each.
  * @param n - number of examples.
@@ -239,6 +285,20 @@ function firstEqualColumn(columns: readonly (readonly number[])[], c: number): n
  * @param offset - where the first resample's mean goes in each `out` array.
  */
 export function sumResamples(data: readonly Float64Array[], n: number, rng: Prng, count: number, out: readonly Float64Array[], offset: number): void {
+  if (data.length >= 1 && data.length <= 4) {
+    const sums = new Float64Array(4);
+    // No draws: these calls run sumDraws' code after its loop, so that V8 gives the function
+    // type feedback for it before the first real call compiles the loop (on-stack replacement);
+    // without them that compiled code was deoptimized at the end of ~1,300 calls of a
+    // 10,000-resample bootstrap (--trace-deopt), with them never. The first calls of a function
+    // get no feedback (it is allocated lazily), hence several.
+    for (let k = 0; k < 32; k++) rng.sumDraws(n, 0, data, sums);
+    for (let r = 0; r < count; r++) {
+      rng.sumDraws(n, n, data, sums);
+      for (let c = 0; c < data.length; c++) out[c]![offset + r] = sums[c]! / n;
+    }
+    return;
+  }
   const draws = new Uint32Array(n);
   for (let r = 0; r < count; r++) {
     rng.fillInts(n, draws);

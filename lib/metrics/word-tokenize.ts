@@ -115,6 +115,16 @@ function apply(text: string, [pattern, replacement, needs]: Rule): string {
  * @param text - A sentence (or any text; it is not sentence-split here).
  */
 export function treebankWordTokenize(text: string): string[] {
+  return pySplit(treebankWordText(text));
+}
+
+/**
+ * The text whose Python-whitespace-separated fields (`pySplit`) are
+ * {@link treebankWordTokenize}'s tokens: the sentence after NLTK's substitutions.
+ *
+ * @param text - A sentence (or any text; it is not sentence-split here).
+ */
+export function treebankWordText(text: string): string {
   let t = text;
   for (const rule of STARTING_QUOTES) t = apply(t, rule);
   for (const rule of PUNCTUATION) t = apply(t, rule);
@@ -124,7 +134,7 @@ export function treebankWordTokenize(text: string): string[] {
   for (const rule of ENDING_QUOTES) t = apply(t, rule);
   const words = CONTRACTION_WORDS.test(t);
   for (const rule of CONTRACTIONS) if (words || rule[2] !== '') t = apply(t, rule);
-  return pySplit(t);
+  return t;
 }
 
 /** Options of {@link wordTokenize}. */
@@ -145,10 +155,20 @@ export function wordTokenize(
   punkt: PunktSentenceTokenizer,
   options: WordTokenizeOptions = {},
 ): string[] {
-  const sentences = options.preserveLine ? [text] : punkt.tokenize(text);
-  const out: string[] = [];
-  for (const sentence of sentences) {
-    for (const tok of treebankWordTokenize(sentence)) out.push(tok);
-  }
-  return out;
+  return pySplit(wordTokenText(text, punkt, options));
+}
+
+/**
+ * The text whose Python-whitespace-separated fields (`pySplit`) are {@link wordTokenize}'s
+ * tokens: each sentence's {@link treebankWordText}, joined by spaces (tokens hold no
+ * whitespace, so none spans two sentences). A caller that maps tokens to ids can read them
+ * from this one string instead of making a string per token.
+ *
+ * @param text - The text.
+ * @param punkt - The sentence splitter (with the English `punkt_tab` model to match NLTK).
+ * @param options - See {@link WordTokenizeOptions}.
+ */
+export function wordTokenText(text: string, punkt: PunktSentenceTokenizer, options: WordTokenizeOptions = {}): string {
+  if (options.preserveLine) return treebankWordText(text);
+  return punkt.tokenize(text).map(treebankWordText).join(' ');
 }

@@ -28,8 +28,9 @@ export function lineAt(bytes: Buffer, start: number): string {
 
 /**
  * Whitespace-separated fields (space, tab, CR) of the line of `bytes` starting at `start`, read
- * one at a time and decoded as latin1, up to the end of the line: the start of a long data line
- * (a synset's words) is read without decoding the rest (pointers, gloss).
+ * one at a time, up to the end of the line: the start of a long data line (a synset's words) is
+ * read without decoding the rest (pointers, gloss). {@link LineFields.skip} and
+ * {@link LineFields.int} step over or read a field without making a string of it.
  */
 export class LineFields {
   private pos: number;
@@ -39,31 +40,72 @@ export class LineFields {
    * @param start - where the line starts.
    */
   constructor(
-    private readonly bytes: Uint8Array,
+    private readonly bytes: Buffer,
     start: number,
   ) {
     this.pos = start;
   }
 
-  /** The next field, or undefined at the end of the line. */
-  next(): string | undefined {
+  /** Moves to the start of the next field and returns its end, or -1 at the end of the line. */
+  private field(): number {
     const { bytes } = this;
     let i = this.pos;
     while (i < bytes.length && (bytes[i] === SPACE || bytes[i] === TAB || bytes[i] === CR)) i++;
-    if (i >= bytes.length || bytes[i] === NL) {
-      this.pos = i;
-      return undefined;
-    }
-    let out = '';
-    let j = i;
+    this.pos = i;
+    if (i >= bytes.length || bytes[i] === NL) return -1;
+    let j = i + 1;
     for (; j < bytes.length; j++) {
       const b = bytes[j]!;
       if (b === SPACE || b === TAB || b === CR || b === NL) break;
-      out += String.fromCharCode(b);
     }
-    this.pos = j;
-    return out;
+    return j;
   }
+
+  /** The next field, decoded as latin1, or undefined at the end of the line. */
+  next(): string | undefined {
+    const end = this.field();
+    if (end < 0) return undefined;
+    const text = this.bytes.toString('latin1', this.pos, end);
+    this.pos = end;
+    return text;
+  }
+
+  /** Skips the next field (nothing happens at the end of the line). */
+  skip(): void {
+    const end = this.field();
+    if (end >= 0) this.pos = end;
+  }
+
+  /**
+   * `Number.parseInt(next() ?? '', radix)` (NaN at the end of the line), without decoding the
+   * field when it is all digits of `radix` (10 or 16), as WordNet's counts and offsets are.
+   *
+   * @param radix - 10 or 16.
+   */
+  int(radix: 10 | 16): number {
+    const end = this.field();
+    if (end < 0) return Number.NaN;
+    const { bytes } = this;
+    let value = 0;
+    for (let i = this.pos; i < end; i++) {
+      const digit = digitValue(bytes[i]!);
+      if (digit >= radix || end - this.pos > 12) {
+        const text = bytes.toString('latin1', this.pos, end);
+        this.pos = end;
+        return Number.parseInt(text, radix);
+      }
+      value = value * radix + digit;
+    }
+    this.pos = end;
+    return value;
+  }
+}
+
+/** The value of an ASCII digit (0-9, a-f, A-F), or 99 for any other byte. */
+function digitValue(b: number): number {
+  if (b >= 0x30 && b <= 0x39) return b - 0x30;
+  const lower = b | 0x20;
+  return lower >= 0x61 && lower <= 0x66 ? lower - 0x61 + 10 : 99;
 }
 
 /** The entry lines of an index file (see {@link scanLemmaEntries}). */
@@ -83,6 +125,12 @@ export class LemmaIndex {
   private readonly starts: Int32Array | null;
   /** End of the lemma (first space or line end) of each entry line, parallel to `starts`. */
   private readonly keyEnds: Int32Array | null;
+  /**
+   * Sorted files: the entries whose lemma starts with the two bytes `k >> 8`, `k & 255` (a
+   * one-byte lemma counts as followed by byte 0) are `buckets[k]` .. `buckets[k + 1] - 1`, so a
+   * lookup searches a few entries instead of all of them.
+   */
+  private readonly buckets: Int32Array | null;
   /** The fallback for unsorted files. */
   private readonly map: Map<string, number> | null;
 
@@ -97,10 +145,12 @@ export class LemmaIndex {
     if (sorted) {
       this.starts = starts;
       this.keyEnds = keyEnds;
+      this.buckets = prefixBuckets(bytes, starts, keyEnds);
       this.map = null;
     } else {
       this.starts = null;
       this.keyEnds = null;
+      this.buckets = null;
       this.map = new Map();
       for (let i = 0; i < starts.length; i++) this.map.set(bytes.toString('latin1', starts[i], keyEnds[i]), starts[i]!);
     }
@@ -116,8 +166,12 @@ export class LemmaIndex {
     if (this.map !== null) return this.map.get(lemma) ?? -1;
     const starts = this.starts!;
     const keyEnds = this.keyEnds!;
-    let lo = 0;
-    let hi = starts.length - 1;
+    const c0 = lemma.charCodeAt(0);
+    const c1 = lemma.length > 1 ? lemma.charCodeAt(1) : 0;
+    if (!(c0 <= 0xff && c1 <= 0xff)) return -1; // empty, or a code unit no byte equals
+    const k = (c0 << 8) | c1;
+    let lo = this.buckets![k]!;
+    let hi = this.buckets![k + 1]! - 1;
     while (lo <= hi) {
       const mid = (lo + hi) >>> 1;
       const c = compareKey(lemma, this.bytes, starts[mid]!, keyEnds[mid]!);
@@ -132,6 +186,25 @@ export class LemmaIndex {
   line(start: number): string {
     return lineAt(this.bytes, start);
   }
+
+  /** The fields of the line starting at byte `start`, read one at a time. */
+  fields(start: number): LineFields {
+    return new LineFields(this.bytes, start);
+  }
+}
+
+/**
+ * The two-byte prefix buckets of sorted entries (see `LemmaIndex.buckets`): entries sorted in
+ * byte order have non-decreasing prefix keys, so each key's entries are contiguous.
+ */
+function prefixBuckets(bytes: Uint8Array, starts: Int32Array, keyEnds: Int32Array): Int32Array {
+  const buckets = new Int32Array(0x10001);
+  for (let i = 0; i < starts.length; i++) {
+    const s = starts[i]!;
+    buckets[((bytes[s]! << 8) | (keyEnds[i]! - s > 1 ? bytes[s + 1]! : 0)) + 1]!++;
+  }
+  for (let k = 1; k < buckets.length; k++) buckets[k]! += buckets[k - 1]!;
+  return buckets;
 }
 
 /**

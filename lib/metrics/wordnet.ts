@@ -96,38 +96,6 @@ export interface WordNetBytes {
 
 const LEMMA_MARKER_RE = /^(.*?)(\(.*\))?$/s;
 
-/** Whitespace-separated fields of `text[start, end)`, read one at a time (no full split). */
-class SpaceFields {
-  private pos: number;
-
-  constructor(
-    private readonly text: string,
-    start: number,
-    private readonly end: number,
-  ) {
-    this.pos = start;
-  }
-
-  /** The next field, or undefined at the end. */
-  next(): string | undefined {
-    const { text, end } = this;
-    let i = this.pos;
-    while (i < end && isSpace(text.charCodeAt(i))) i++;
-    if (i >= end) {
-      this.pos = end;
-      return undefined;
-    }
-    let j = i;
-    while (j < end && !isSpace(text.charCodeAt(j))) j++;
-    this.pos = j;
-    return text.slice(i, j);
-  }
-}
-
-function isSpace(c: number): boolean {
-  return c === 0x20 || c === 0x09 || c === 0x0d || c === 0x0a;
-}
-
 /** WordNet 3.0 reader (the parts of NLTK's `WordNetCorpusReader` METEOR needs). */
 export class WordNet {
   private readonly dataBytes: Record<WordNetPos, Buffer>;
@@ -165,20 +133,19 @@ export class WordNet {
     const index = this.indexes[p];
     const start = index.find(form);
     if (start < 0) return [];
-    const text = index.line(start);
     // lemma pos synset_cnt p_cnt [ptr_symbol...] sense_cnt tagsense_cnt synset_offset...
-    const fields = new SpaceFields(text, 0, text.length);
-    fields.next();
-    fields.next();
-    const nSynsets = Number.parseInt(fields.next() ?? '', 10);
-    const nPointers = Number.parseInt(fields.next() ?? '', 10);
+    const fields = index.fields(start);
+    fields.skip();
+    fields.skip();
+    const nSynsets = fields.int(10);
+    const nPointers = fields.int(10);
     if (!(nSynsets > 0) || !(nPointers >= 0)) {
       throw new Error(`WordNet index.${FILE_SUFFIX[p]}: malformed entry for ${JSON.stringify(form)}`);
     }
-    for (let i = 0; i < nPointers + 2; i++) fields.next();
+    for (let i = 0; i < nPointers + 2; i++) fields.skip();
     const out: number[] = [];
     for (let i = 0; i < nSynsets; i++) {
-      const offset = Number.parseInt(fields.next() ?? '', 10);
+      const offset = fields.int(10);
       if (Number.isNaN(offset)) throw new Error(`WordNet index.${FILE_SUFFIX[p]}: malformed entry for ${JSON.stringify(form)}`);
       out.push(offset);
     }
@@ -192,19 +159,19 @@ export class WordNet {
    */
   morphy(form: string, pos: WordNetPos | 's'): string[] {
     const p = pos === 's' ? 'a' : pos;
-    const exc = this.exceptions[p].get(form);
-    let forms: string[];
-    if (exc !== undefined) {
-      forms = exc;
-    } else {
-      forms = [];
-      for (const [old, repl] of SUBSTITUTIONS[p]) {
-        if (form.endsWith(old)) forms.push(form.slice(0, form.length - old.length) + repl);
-      }
-    }
+    const index = this.indexes[p];
     const result: string[] = [];
-    for (const f of [form, ...forms]) {
-      if (!result.includes(f) && this.indexes[p].find(f) >= 0) result.push(f);
+    const add = (f: string): void => {
+      if (!result.includes(f) && index.find(f) >= 0) result.push(f);
+    };
+    add(form);
+    const exc = this.exceptions[p].get(form);
+    if (exc !== undefined) {
+      for (const f of exc) add(f);
+    } else {
+      for (const [old, repl] of SUBSTITUTIONS[p]) {
+        if (form.endsWith(old)) add(form.slice(0, form.length - old.length) + repl);
+      }
     }
     return result;
   }
@@ -236,16 +203,16 @@ export class WordNet {
     const data = this.dataBytes[p];
     // Only the head of the line is read: offset lex_filenum ss_type w_cnt (word lex_id)*.
     const fields = new LineFields(data, offset >= 0 && offset < data.length ? offset : data.length);
-    if (Number.parseInt(fields.next() ?? '', 10) !== offset) {
+    if (fields.int(10) !== offset) {
       throw new Error(`WordNet data.${FILE_SUFFIX[p]}: no synset at offset ${offset}`);
     }
-    fields.next();
-    fields.next();
-    const n = Number.parseInt(fields.next() ?? '', 16);
+    fields.skip();
+    fields.skip();
+    const n = fields.int(16);
     const names: string[] = [];
     for (let i = 0; i < n; i++) {
       const raw = fields.next() ?? '';
-      fields.next();
+      fields.skip();
       names.push(raw.endsWith(')') ? (LEMMA_MARKER_RE.exec(raw)?.[1] ?? raw) : raw);
     }
     cache.set(offset, names);

@@ -9,7 +9,7 @@ import { alignMeteor, countChunks } from '../../../lib/metrics/meteor.js';
 import { porterStem } from '../../../lib/metrics/porter.js';
 import { PunktSentenceTokenizer } from '../../../lib/metrics/punkt.js';
 import { createPrng } from '../../../lib/metrics/stats.js';
-import { wordTokenize } from '../../../lib/metrics/word-tokenize.js';
+import { wordTokenize, wordTokenText } from '../../../lib/metrics/word-tokenize.js';
 import { loadWordNet } from '../../../lib/metrics/wordnet.js';
 import { metricsFixture } from '../../helpers/shared.js';
 
@@ -52,6 +52,8 @@ describe('MeteorAligner', () => {
       const got = aligner.align(hyp, ref);
       expect(got.matches).toBe(want.matches);
       if (want.matches > 0) expect(got.chunks).toBe(want.chunks);
+      const fromTexts = aligner.alignTexts(wordTokenText(row.prediction, punkt), wordTokenText(row.reference, punkt));
+      expect(fromTexts).toEqual({ ...got, hypothesisLength: hyp.length, referenceLength: ref.length });
     }
   });
 });

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createRougeTokenizer, rougeTokenize } from '../../../lib/metrics/rouge-tokenize.js';
+import { createRougeTokenizer, RougeIdTokenizer, rougeTokenize } from '../../../lib/metrics/rouge-tokenize.js';
+import { createPrng } from '../../../lib/metrics/stats.js';
 
 describe('rougeTokenize (rouge_score 0.1.2 DefaultTokenizer)', () => {
   it('lower-cases and splits on anything outside [a-z0-9]', () => {
@@ -41,6 +42,29 @@ describe('rougeTokenize (rouge_score 0.1.2 DefaultTokenizer)', () => {
       expect(tokenizer.useStemmer).toBe(useStemmer);
       expect(tokenizer.tokenize(text)).toEqual(rougeTokenize(text, useStemmer));
       expect(tokenizer.tokenize(text)).toEqual(rougeTokenize(text, useStemmer));
+    }
+  });
+});
+
+describe('RougeIdTokenizer', () => {
+  it.each([false, true])('numbers tokens per call as a Map over tokenize() would (stemming %s)', (useStemmer) => {
+    const rng = createPrng(11);
+    const words = ['The', 'cats', 'cat', 'running', 'RUNS', 'run', 'café', '3.14', "don't", '\u212Aelvin', 'x', 'généreux', 'quickly', '--', '日本'];
+    const text = () => Array.from({ length: rng.nextInt(30) }, () => words[rng.nextInt(words.length)]!).join(rng.nextInt(2) ? ' ' : ', ');
+    const ids = new RougeIdTokenizer(useStemmer);
+    const tokenizer = createRougeTokenizer({ useStemmer });
+    for (let call = 0; call < 300; call++) {
+      ids.reset();
+      const numbers = new Map<string, number>();
+      for (let part = 0; part < 3; part++) {
+        const t = text();
+        const want = tokenizer.tokenize(t).map((tok) => {
+          if (!numbers.has(tok)) numbers.set(tok, numbers.size);
+          return numbers.get(tok)!;
+        });
+        expect(Array.from(ids.ids(t))).toEqual(want);
+        expect(ids.vocabularySize).toBe(numbers.size);
+      }
     }
   });
 });

@@ -119,6 +119,24 @@ describe('bootstrapCI', () => {
     expect(Array.from(draws)).toEqual(Array.from({ length: 10 }, () => one.nextInt(17)));
   });
 
+  it('sumDraws sums 1 to 4 columns over the draws fillInts makes, in order, and leaves the generator where fillInts does', () => {
+    const rng = createPrng(8);
+    const columns = Array.from({ length: 4 }, () => Float64Array.from({ length: 29 }, () => rng.nextFloat() * 1e3));
+    for (let k = 1; k <= 4; k++) {
+      const [a, b] = [createPrng(99), createPrng(99)];
+      for (let round = 0; round < 3; round++) {
+        const draws = new Uint32Array(50);
+        a.fillInts(29, draws);
+        const want = columns.slice(0, k).map((col) => draws.reduce((sum, i) => sum + col[i]!, 0));
+        const sums = new Float64Array(4);
+        b.sumDraws(29, 50, columns.slice(0, k), sums);
+        expect(Array.from(sums.subarray(0, k))).toEqual(want);
+      }
+      expect(b.nextUint32()).toBe(a.nextUint32());
+    }
+    expect(() => createPrng(1).sumDraws(3, 3, [], new Float64Array(4))).toThrow(RangeError);
+  });
+
   it('bootstrapSummary gives a metric the same interval alone, beside others, and beside a copy of itself', () => {
     // Equal columns (ROUGE-L and ROUGE-Lsum on one-line texts) are resampled once; columns are
     // summed four to a pass. Neither may change a metric's numbers.

@@ -2,7 +2,7 @@
 // `lemma -> line` map built from the latin1 text answered before it, for every lemma of the
 // bundled WordNet 3.0 and for absent ones; an unsorted index falls back to such a map.
 import { describe, expect, it } from 'vitest';
-import { LemmaIndex } from '../../../lib/metrics/wordnet-index.js';
+import { LemmaIndex, LineFields } from '../../../lib/metrics/wordnet-index.js';
 import { POS_LIST, readWordNetTexts } from '../../../lib/metrics/wordnet.js';
 
 /** The map the WordNet reader used to build: lemma (up to the first space) -> line start. */
@@ -48,5 +48,26 @@ describe('LemmaIndex', () => {
     const map = oldMap(text);
     for (const probe of ['goose', 'glass', 'x', 'header', '', 'gla']) expect(index.find(probe)).toBe(map.get(probe) ?? -1);
     expect(index.line(index.find('glass'))).toBe('glass n 3');
+  });
+});
+
+describe('LineFields', () => {
+  it('reads, skips and parses fields of one line as Number.parseInt would', () => {
+    const text = '00001740 03 a 0x1f +12 -7 zz 1e3 0A 1234567890123456789\t9\r\nnext line';
+    const fields = new LineFields(Buffer.from(text, 'latin1'), 0);
+    expect(fields.int(10)).toBe(1740);
+    fields.skip();
+    expect(fields.next()).toBe('a');
+    expect(fields.int(16)).toBe(Number.parseInt('0x1f', 16));
+    expect(fields.int(10)).toBe(12);
+    expect(fields.int(10)).toBe(-7);
+    expect(fields.int(10)).toBeNaN();
+    expect(fields.int(10)).toBe(1);
+    expect(fields.int(16)).toBe(10);
+    expect(fields.int(10)).toBe(Number.parseInt('1234567890123456789', 10));
+    expect(fields.int(10)).toBe(9);
+    expect(fields.int(10)).toBeNaN();
+    fields.skip();
+    expect(fields.next()).toBeUndefined();
   });
 });

@@ -179,7 +179,12 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
   // gets the same total.
   const contextSize = maxP * perSeq;
   // (at least 512 cells per sequence: the engine's batch size, 512 like llama-batched-bench's -ub, may not exceed them)
-  const loadOptions = { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512, parallel: maxP, flashAttention: o.flashAttention };
+  // No shared prompts for the decode figures: a slot keeps a finished request's prompt, so the
+  // 1-token call after the full one (aggregateMany) would skip its prompt and the difference
+  // would count the prompt's time as decoding. The prefix figures load models of their own.
+  const loadOptions = {
+    threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512, parallel: maxP, flashAttention: o.flashAttention, sharePrompts: false,
+  };
   const model = await o.library.loadModel(file.path, loadOptions);
   const serialModel = o.serialLibrary === o.library ? model : await o.serialLibrary.loadModel(file.path, { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512 });
   let matrix: VocabMatrix | undefined;
@@ -246,7 +251,7 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
       // its own (finished sequences' slots keep their cells: an earlier round's prompts must not
       // be found there).
       const reusedDuring = async (requests: BenchRequest[]): Promise<Figures> => {
-        const fresh = await o.library.loadModel(file.path, loadOptions);
+        const fresh = await o.library.loadModel(file.path, { ...loadOptions, sharePrompts: true });
         try {
           await fresh.generateMany!([{ prompt: prompts[prompts.length - 1]!, maxTokens: 2, temperature: 0 }], { parallel: 1 }); // context set up
           const before = fresh.engineStats?.().promptTokensReused ?? NaN;

@@ -33,7 +33,10 @@ export interface BenchLibrary {
   /** For the report: `this build` or the folder and its commit. */
   label: string;
   /** `contextSize`: KV cells per sequence; `parallel`: the engine's sequence slots (builds without the engine ignore it). */
-  loadModel(file: string, options: { threads: number; contextSize: number; batchSize?: number; parallel?: number }): Promise<BenchModel>;
+  loadModel(
+    file: string,
+    options: { threads: number; contextSize: number; batchSize?: number; parallel?: number; flashAttention?: boolean; sharePrompts?: boolean },
+  ): Promise<BenchModel>;
 }
 
 function commitOf(root: string): string {

@@ -10,6 +10,10 @@ namespace persona {
 namespace {
 
 const char * const kDisposed = "the model was disposed while this generation was running";
+// Fewer shared prompt tokens than this are decoded again rather than copied from another
+// stream or waited for, and do not keep another request's kept cells from being taken.
+constexpr size_t kWorthCopying = 8;
+constexpr uint32_t kMaxSequences = 256;  // llama.cpp's LLAMA_MAX_SEQ
 
 size_t commonPrefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b, size_t limit) {
     const size_t n = std::min({a.size(), b.size(), limit});
@@ -26,9 +30,14 @@ BatchEngine::BatchEngine(llama_model * model, EngineSettings settings)
       batch_(llama_batch_init(static_cast<int32_t>(settings.n_batch), 0, 1)),
       slots_(settings.n_parallel),
       retained_(settings.n_parallel),
-      admitted_at_(settings.n_parallel, 0) {
+      admitted_at_(settings.n_parallel, 0),
+      retired_at_(settings.n_parallel, 0) {
     can_copy_ = !llama_model_is_recurrent(model) && !llama_model_is_hybrid(model);
     share_prefixes_ = settings.share_prompts && can_copy_;
+    // One stream more than slots where compact() may move sequences over kept cells.
+    if (share_prefixes_ && settings.n_parallel >= 2 && settings.n_parallel < kMaxSequences) {
+        spare_ = static_cast<int32_t>(settings.n_parallel);
+    }
 }
 
 BatchEngine::~BatchEngine() {
@@ -68,11 +77,12 @@ EngineStats BatchEngine::stats() const {
 
 bool BatchEngine::createContext() {
     llama_context_params cp = llama_context_default_params();
-    cp.n_ctx = settings_.n_ctx_seq * settings_.n_parallel;
+    const uint32_t streams = settings_.n_parallel + (spare_ >= 0 ? 1 : 0);
+    cp.n_ctx = settings_.n_ctx_seq * streams;
     cp.n_batch = settings_.n_batch;
     cp.n_ubatch = settings_.n_batch;
-    cp.n_seq_max = settings_.n_parallel;
-    cp.n_outputs_max = settings_.n_parallel;  // one logits row per sequence and step
+    cp.n_seq_max = streams;
+    cp.n_outputs_max = streams;  // one logits row per sequence and step (llama.cpp reserves one per stream)
     cp.kv_unified = false;  // one KV stream per sequence (see the header)
     cp.flash_attn_type = settings_.flash_attention ? LLAMA_FLASH_ATTN_TYPE_ENABLED : LLAMA_FLASH_ATTN_TYPE_DISABLED;
     cp.n_threads = settings_.n_threads;
@@ -153,7 +163,11 @@ bool BatchEngine::admit() {
                 ++it;  // its prefix is being decoded by another sequence: copy it next step
                 continue;
             }
-            a.slot = chooseSlot(a.source);
+            a.slot = chooseSlot(a.source, a.reused);
+            if (a.slot != a.source && a.reused < kWorthCopying) {
+                a.source = -1;  // a stream copy for a few tokens: decode them
+                a.reused = 0;
+            }
             slots_[static_cast<size_t>(a.slot)] = *it;
             admitted_at_[static_cast<size_t>(a.slot)] = ++admissions_;
             admitted.push_back(a);
@@ -164,12 +178,19 @@ bool BatchEngine::admit() {
     return true;
 }
 
-// A free slot for a request whose best prefix source is `source`: that slot itself when it is
-// a free slot that kept a finished sequence's cells, else the lowest free slot (a higher one
-// would only be moved down by compact(), a stream copy).
-int32_t BatchEngine::chooseSlot(int32_t source) const {
-    if (source >= 0 && !slots_[static_cast<size_t>(source)]) return source;
-    return static_cast<int32_t>(std::find(slots_.begin(), slots_.end(), nullptr) - slots_.begin());
+// A free slot for a request whose best prefix source is `source` (`reused` tokens): that slot
+// itself when it is a free slot that kept a finished sequence's cells and the prefix is worth
+// keeping; else the lowest free slot that keeps nothing; else the free slot whose kept cells are
+// the oldest (as llama.cpp's server, which takes its least recently used slot).
+int32_t BatchEngine::chooseSlot(int32_t source, size_t reused) const {
+    if (source >= 0 && !slots_[static_cast<size_t>(source)] && reused >= kWorthCopying) return source;
+    int32_t oldest = -1;
+    for (size_t i = 0; i < slots_.size(); i++) {
+        if (slots_[i]) continue;
+        if (retained_[i].empty()) return static_cast<int32_t>(i);
+        if (oldest < 0 || retired_at_[i] < retired_at_[static_cast<size_t>(oldest)]) oldest = static_cast<int32_t>(i);
+    }
+    return oldest;
 }
 
 // The number of this request's prompt tokens whose cells a slot holds: a running sequence, or
@@ -193,12 +214,13 @@ size_t BatchEngine::sharedCells(const Sequence & seq, int32_t & source) const {
 }
 
 // Whether a sequence still reading its prompt will soon hold more of this request's prefix
-// than can be copied now (requests with the same prompt then wait one step, not decode it twice).
+// than can be copied now, by kWorthCopying tokens or more (requests with the same prompt then
+// wait one step, not decode it twice; a few tokens are not worth a step's wait).
 bool BatchEngine::waitsForPrefix(const Sequence & seq, size_t reusable) const {
     if (!share_prefixes_) return false;
     for (const auto & other : slots_) {
         if (!other || !other->prefilling()) continue;
-        if (commonPrefix(seq.prompt(), other->prompt(), seq.prompt().size() - 1) > reusable) return true;
+        if (commonPrefix(seq.prompt(), other->prompt(), seq.prompt().size() - 1) >= reusable + kWorthCopying) return true;
     }
     return false;
 }
@@ -241,15 +263,35 @@ void BatchEngine::compact() {
 
 void BatchEngine::moveSequence(int32_t from, int32_t to) {
     llama_memory_t mem = llama_get_memory(ctx_.get());
-    llama_memory_seq_rm(mem, to, -1, -1);
-    retained_[static_cast<size_t>(to)].clear();
-    llama_memory_seq_cp(mem, from, to, -1, -1);  // done at the next llama_decode, before its compute
-    llama_memory_seq_rm(mem, from, -1, -1);
+    if (spare_ >= 0 && !retained_[static_cast<size_t>(to)].empty()) {
+        swapStreams(from, to);  // the free slot's kept cells go up to `from`, not away
+    } else {
+        llama_memory_seq_rm(mem, to, -1, -1);
+        retained_[static_cast<size_t>(to)].clear();
+        llama_memory_seq_cp(mem, from, to, -1, -1);  // done at the next llama_decode, before its compute
+        llama_memory_seq_rm(mem, from, -1, -1);
+    }
     std::lock_guard<std::mutex> lock(mutex_);
     slots_[static_cast<size_t>(to)].swap(slots_[static_cast<size_t>(from)]);
     std::swap(admitted_at_[static_cast<size_t>(to)], admitted_at_[static_cast<size_t>(from)]);
     slots_[static_cast<size_t>(to)]->moveTo(to);
     moves_++;
+}
+
+// Swaps the KV streams of slots a and b (and what they kept) through the spare stream.
+// llama.cpp queues stream copies and runs them in order at the next llama_decode; the cells'
+// bookkeeping moves at once.
+void BatchEngine::swapStreams(int32_t a, int32_t b) {
+    llama_memory_t mem = llama_get_memory(ctx_.get());
+    llama_memory_seq_rm(mem, spare_, -1, -1);
+    llama_memory_seq_cp(mem, b, spare_, -1, -1);
+    llama_memory_seq_rm(mem, b, -1, -1);
+    llama_memory_seq_cp(mem, a, b, -1, -1);
+    llama_memory_seq_rm(mem, a, -1, -1);
+    llama_memory_seq_cp(mem, spare_, a, -1, -1);
+    llama_memory_seq_rm(mem, spare_, -1, -1);
+    retained_[static_cast<size_t>(a)].swap(retained_[static_cast<size_t>(b)]);
+    std::swap(retired_at_[static_cast<size_t>(a)], retired_at_[static_cast<size_t>(b)]);
 }
 
 void BatchEngine::dropAborted() {
@@ -402,6 +444,7 @@ void BatchEngine::retire(int32_t slot) {
     }
     const auto & h = gone->history();
     retained_[static_cast<size_t>(slot)].assign(h.begin(), h.begin() + static_cast<std::ptrdiff_t>(gone->cached()));
+    retired_at_[static_cast<size_t>(slot)] = ++retirements_;
 }
 
 // Empties the slot (under the lock that stats() reads it with); returns who was in it.

@@ -11,7 +11,8 @@
 // are freed (llama_memory_seq_rm), so the slot takes the next request. llama.cpp decodes one
 // run of consecutive sequence ids in one pass over the weights, so the engine keeps the
 // running sequences in the lowest slots: when one leaves a gap below others, the highest one
-// moves down (its stream is copied, llama_memory_seq_cp).
+// moves down (its stream is copied, llama_memory_seq_cp); where the free slot kept cells, the
+// two streams are swapped through one spare stream, so the kept cells move up instead of going.
 //
 // Shared prompts: a finished sequence's slot keeps its cells until the slot is taken. A request
 // whose prompt starts with tokens a slot holds (a running sequence, or a free slot's kept
@@ -19,7 +20,8 @@
 // stream and trims it to the prefix, instead of decoding the prefix again (llama.cpp's server
 // keeps its slots' prompt caches the same way); its last prompt token is always decoded, so it
 // gets its own logits row. Requests with the same prompt that arrive together wait one step
-// for the first of them to read it. Other requests take the lowest free slot.
+// for the first of them to read it (when that saves 8 tokens or more). Other requests take the
+// lowest free slot that keeps nothing, else the free slot whose kept cells are the oldest.
 //
 // Exactness: flash attention is off unless asked for (EngineSettings::flash_attention): with
 // it, llama.cpp's CPU kernels take different paths for one query and for a tile of them, so a
@@ -27,8 +29,8 @@
 // computes each sequence's values the same way whatever shares the step, and greedy outputs
 // equal one-at-a-time decoding.
 //
-// Memory: the context has contextSize * parallel KV cells (contextSize per sequence stream)
-// and room for one logits row per sequence (n_outputs_max = parallel), created on first use
+// Memory: the context has contextSize * (parallel + 1) KV cells (contextSize per sequence
+// stream, plus the spare stream where parallel >= 2 and prompts are shared) and room for one logits row per sequence (n_outputs_max = parallel), created on first use
 // and kept until dispose.
 //
 // Failures stay per request: if llama_decode fails for a batch, the batch's cells are removed
@@ -107,13 +109,14 @@ class BatchEngine {
     void abandon(const std::string & message);
     bool createContext();
     bool admit();
-    int32_t chooseSlot(int32_t source) const;
+    int32_t chooseSlot(int32_t source, size_t reused) const;
     void startSequence(const Admission & a);
     size_t sharedCells(const Sequence & seq, int32_t & source) const;
     bool waitsForPrefix(const Sequence & seq, size_t reusable) const;
     void dropAborted();
     void compact();
     void moveSequence(int32_t from, int32_t to);
+    void swapStreams(int32_t a, int32_t b);
     std::vector<Part> planStep() const;
     void decodeParts(const std::vector<Part> & parts, size_t begin, size_t end);
     bool fillBatch(const std::vector<Part> & parts, size_t begin, size_t end, std::vector<int32_t> & rows);
@@ -131,12 +134,15 @@ class BatchEngine {
     llama_batch batch_;           // loop thread only
     bool can_copy_ = true;        // not for recurrent/hybrid models (no partial copies of their state)
     bool share_prefixes_ = true;  // settings' share_prompts, and only where cells can be copied
+    int32_t spare_ = -1;          // a KV stream of no slot, through which compact() swaps two streams (-1: none)
 
     mutable std::mutex mutex_;
     std::deque<std::shared_ptr<Sequence>> waiting_;
     std::vector<std::shared_ptr<Sequence>> slots_;  // index = KV sequence id; written by the loop under mutex_
     std::vector<std::vector<llama_token>> retained_;  // per free slot: the tokens whose cells it kept (loop thread)
     std::vector<uint64_t> admitted_at_;             // admission order of each slot (prompt chunks go FIFO)
+    std::vector<uint64_t> retired_at_;              // when each slot's kept cells were kept (the oldest go first)
+    uint64_t retirements_ = 0;
     uint64_t admissions_ = 0;
     bool looping_ = false;
     std::atomic<bool> stopping_{false};

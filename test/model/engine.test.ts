@@ -8,7 +8,8 @@
  * others; disposing the model rejects every request; requests join and leave while others run;
  * requests sharing a prompt copy its KV cells instead of decoding it again, with the results of
  * decoding it (also from a sequence that finished in the step before); running sequences move
- * down to keep their slots consecutive without changing a token; long sampled outputs (past
+ * down to keep their slots consecutive without changing a token (and the cells kept in a slot
+ * they move into survive, swapped up); long sampled outputs (past
  * 512 KV cells) equal their one-at-a-time tokens.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -279,6 +280,39 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
       const atOnce = await m.generateMany(requests);
       expect(atOnce.map((r) => r.promptTokensReused)).toEqual([n - 1, n - 1, n - 1, n - 1]);
       for (const got of [oneByOne, atOnce]) expect(got.map((r) => Array.from(r.tokens))).toEqual(expected.map((r) => Array.from(r.tokens)));
+    } finally {
+      m.dispose();
+    }
+  });
+
+  it('kept cells survive a move: the running sequence moved into their slot swaps streams with it; a request sharing a few tokens takes no kept slot', async () => {
+    const prompts = [
+      'Lily went to the park with her mom and saw a big dog',
+      'Tom had a big red ball and he liked to kick it high',
+      'The little bird sat in the tree and sang a happy song',
+      'Sue and Ben made a cake for their friend who was sad',
+    ];
+    const requests: BatchRequest[] = prompts.map((prompt, i) => ({ prompt, maxTokens: i === 0 ? 2 : 40 }));
+    const unshared = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 4, sharePrompts: false });
+    let expected: GenerationResult[];
+    try {
+      expected = await unshared.generateMany(requests);
+    } finally {
+      unshared.dispose();
+    }
+    const m = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 8 });
+    try {
+      // The first ends after 2 tokens; the highest running sequence moves down into its slot.
+      const got = await m.generateMany(requests);
+      expect(got.map((r) => Array.from(r.tokens))).toEqual(expected.map((r) => Array.from(r.tokens)));
+      expect(m.engineStats().sequenceMoves).toBeGreaterThan(0);
+      // A prompt sharing only its first words (< 8 tokens) with the first takes a slot that kept nothing.
+      const other = await m.generate('Lily went to school', { maxTokens: 1 });
+      expect(other.promptTokensReused).toBe(0);
+      // Every prompt's cells are still kept somewhere: each request decodes its last token only.
+      const again = await m.generateMany(requests);
+      expect(again.map((r) => r.promptTokensReused)).toEqual(again.map((r) => r.promptTokens - 1));
+      expect(again.map((r) => Array.from(r.tokens))).toEqual(expected.map((r) => Array.from(r.tokens)));
     } finally {
       m.dispose();
     }

@@ -178,15 +178,18 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
   // The engine's context holds perSeq cells for each of its maxP sequences; llama-batched-bench
   // gets the same total.
   const contextSize = maxP * perSeq;
-  // (at least 512 cells per sequence: the engine's batch size, 512 like llama-batched-bench's -ub, may not exceed them)
+  // perSeq cells per sequence stream on both sides: attention runs over a stream's used cells
+  // rounded up to 256 but never past the stream's size, so more cells would cost the engine
+  // work llama-batched-bench does not do. The engine's batch may not exceed a stream's cells.
   // No shared prompts for the decode figures: a slot keeps a finished request's prompt, so the
   // 1-token call after the full one (aggregateMany) would skip its prompt and the difference
   // would count the prompt's time as decoding. The prefix figures load models of their own.
+  const batchSize = Math.min(512, perSeq);
   const loadOptions = {
-    threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512, parallel: maxP, flashAttention: o.flashAttention, sharePrompts: false,
+    threads: o.threads, contextSize: perSeq, batchSize, parallel: maxP, flashAttention: o.flashAttention, sharePrompts: false,
   };
   const model = await o.library.loadModel(file.path, loadOptions);
-  const serialModel = o.serialLibrary === o.library ? model : await o.serialLibrary.loadModel(file.path, { threads: o.threads, contextSize: Math.max(512, perSeq), batchSize: 512 });
+  const serialModel = o.serialLibrary === o.library ? model : await o.serialLibrary.loadModel(file.path, { threads: o.threads, contextSize: perSeq, batchSize });
   let matrix: VocabMatrix | undefined;
   try {
     const engine = typeof model.generateMany === 'function';

@@ -18,6 +18,11 @@ export interface NativeTestHooks {
     how?: { viaClone?: boolean; viaChain?: boolean },
   ): Float32Array;
   /**
+   * The ids the candidate guard keeps of a whole logits row (ids 0..n-1), found on the row itself
+   * as the sampler's Guarded shortcut finds them; null when it would leave the row as it is.
+   */
+  guardSelect(config: { guardTopK?: number; guardMinP?: number }, logits: Float32Array): Int32Array | null;
+  /**
    * One decoding step of a real model: decodes `prompt` in a context configured as generate()
    * configures one, builds generate()'s sampler chain from `options`, and applies it to the
    * logits of the last prompt token. Runs on the JavaScript thread (small test models only).

@@ -28,13 +28,24 @@ class CandidateGuard {
     // Removes the candidates that fail the guard (no-op when not active).
     void apply(llama_token_data_array * cur_p);
 
+    // What apply() would leave of the whole vocabulary in id order ({id, logits[id], 0} for id
+    // < n), written to `out` without building the full candidate array. False (and `out`
+    // empty) when apply() would leave the array as it is: not active, no filter for this n, or
+    // nothing passes.
+    bool select(const float * logits, size_t n, std::vector<llama_token_data> & out);
+
   private:
+    bool filters(size_t n) const;
+    // The pass over n logits; keeps the indices that may pass in kept_ and returns the final threshold.
+    template <class Logit>
+    float scan(size_t n, Logit logit);
+
     int32_t top_k_;
     float min_p_;
     // Scratch, its capacity kept from step to step: the k largest logits so far (a min-heap),
     // and the candidates that reached the running bound.
     std::vector<float> heap_;
-    std::vector<llama_token_data> kept_;
+    std::vector<size_t> kept_;
 };
 
 }  // namespace persona

@@ -4,6 +4,15 @@
 
 namespace persona {
 
+SamplerShortcut SamplerChain::shortcut(const SamplerChainParams & params) {
+    if (params.repeat_penalty != 1.0f && params.repeat_last_n != 0) return SamplerShortcut::Chain;
+    const BiasSamplerConfig & bias = params.bias;
+    const bool guard = bias.guard_top_k > 0 || bias.guard_min_p > 0.0f;
+    if (params.personalize && guard) return SamplerShortcut::Guarded;
+    const bool biased = params.personalize && bias.beta != 0.0f;
+    return !biased && params.temperature <= 0.0f ? SamplerShortcut::Greedy : SamplerShortcut::Chain;
+}
+
 SamplerPtr SamplerChain::build(SamplerChainParams & params, int32_t n_vocab,
                                const std::vector<llama_token> & prompt) {
     llama_sampler_chain_params sp = llama_sampler_chain_default_params();

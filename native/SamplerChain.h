@@ -31,8 +31,17 @@ struct SamplerChainParams {
     BiasReference reference = BiasReference::Neutral;  // what the bias scores are measured against
 };
 
+// How a sequence may sample without handing llama_sampler_sample the whole vocabulary (which
+// writes an n_vocab candidate array per sequence and step): `Greedy` (plain greedy: the first
+// largest logit, what the greedy sampler picks), `Guarded` (no penalties and the bias stage has
+// a guard: the guard's survivors are found on the logits row and the chain runs on them; the
+// guard finds the same survivors again, so the chain's result is the same), else `Chain`.
+enum class SamplerShortcut { Chain, Greedy, Guarded };
+
 class SamplerChain {
   public:
+    static SamplerShortcut shortcut(const SamplerChainParams & params);
+
     // A new chain; it owns every sampler in it. With `personalize` and beta != 0, the bias
     // scores of the user vector are computed (or found in the matrix's cache) here, so call
     // this off the JavaScript thread. The personalization stage (BiasSampler.h) is in the

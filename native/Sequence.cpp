@@ -2,6 +2,7 @@
 #include "Sequence.h"
 
 #include <algorithm>
+#include <stdexcept>
 
 namespace persona {
 namespace {
@@ -23,7 +24,12 @@ void Sequence::start(const llama_vocab * vocab, int32_t seq_id, size_t reused) {
     cached_ = reused;
     out_.prompt_tokens_reused = reused;
     detok_ = std::make_unique<Utf8Detokenizer>(vocab);
-    chain_ = SamplerChain::build(params_, llama_vocab_n_tokens(vocab), params_.prompt);
+    n_vocab_ = llama_vocab_n_tokens(vocab);
+    chain_ = SamplerChain::build(params_, n_vocab_, params_.prompt);
+    shortcut_ = SamplerChain::shortcut(params_);
+    if (shortcut_ == SamplerShortcut::Guarded) {
+        guard_ = std::make_unique<CandidateGuard>(params_.bias.guard_top_k, params_.bias.guard_min_p);
+    }
     out_.tokens.reserve(static_cast<size_t>(params_.max_tokens));
 }
 
@@ -35,7 +41,7 @@ const char * Sequence::sample(llama_context * ctx, int32_t row, uint32_t n_ctx_s
         t_first_ = Clock::now();
         out_.prompt_ms = msBetween(t_start_, t_first_);
     }
-    const llama_token tok = llama_sampler_sample(chain_.get(), ctx, row);
+    const llama_token tok = pick(ctx, row);
     if (llama_vocab_is_eog(llama_model_get_vocab(llama_get_model(ctx)), tok)) return "eos";
     out_.tokens.push_back(tok);
     const size_t before = out_.text.size();
@@ -50,6 +56,33 @@ const char * Sequence::sample(llama_context * ctx, int32_t row, uint32_t n_ctx_s
     // The new token would take the last cell this sequence may use.
     if (history_.size() > static_cast<size_t>(n_ctx_seq) - 1) return "contextFull";
     return nullptr;
+}
+
+// The chain's pick from logits row `row`, as llama_sampler_sample makes it (apply, then accept
+// the token), through the shortcut where there is one (SamplerChain.h).
+llama_token Sequence::pick(llama_context * ctx, int32_t row) {
+    if (shortcut_ == SamplerShortcut::Chain) return llama_sampler_sample(chain_.get(), ctx, row);
+    const float * logits = llama_get_logits_ith(ctx, row);
+    if (logits == nullptr) throw std::runtime_error("no logits for this sequence's row");
+    llama_token tok = 0;
+    if (shortcut_ == SamplerShortcut::Greedy) {
+        // The greedy sampler's rule: the first candidate whose logit is larger than every earlier one.
+        for (int32_t i = 1; i < n_vocab_; i++) {
+            if (logits[i] > logits[tok]) tok = i;
+        }
+    } else {
+        if (!guard_->select(logits, static_cast<size_t>(n_vocab_), candidates_)) {
+            return llama_sampler_sample(chain_.get(), ctx, row);  // nothing passes: the chain sees every candidate
+        }
+        llama_token_data_array cur_p = {candidates_.data(), candidates_.size(), -1, false};
+        llama_sampler_apply(chain_.get(), &cur_p);
+        if (cur_p.selected < 0 || cur_p.selected >= static_cast<int64_t>(cur_p.size)) {
+            throw std::runtime_error("the sampler chain selected no token");
+        }
+        tok = cur_p.data[cur_p.selected].id;
+    }
+    llama_sampler_accept(chain_.get(), tok);
+    return tok;
 }
 
 void Sequence::emitText(bool final_flush) {

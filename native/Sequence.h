@@ -12,6 +12,7 @@
 
 #include "GenerationChannel.h"
 #include "Handles.h"
+#include "CandidateGuard.h"
 #include "SamplerChain.h"
 #include "StopMatcher.h"
 #include "Utf8Detokenizer.h"
@@ -61,6 +62,7 @@ class Sequence {
     bool done() const { return done_; }
 
   private:
+    llama_token pick(llama_context * ctx, int32_t row);
     void emitText(bool final_flush);
 
     using Clock = std::chrono::steady_clock;
@@ -70,6 +72,10 @@ class Sequence {
     std::atomic<bool> abort_{false};
     int32_t seq_id_ = -1;
     SamplerPtr chain_;
+    SamplerShortcut shortcut_ = SamplerShortcut::Chain;
+    std::unique_ptr<CandidateGuard> guard_;  // with the Guarded shortcut: the chain's guard, run on the logits row
+    std::vector<llama_token_data> candidates_;  // its survivors (capacity kept from step to step)
+    int32_t n_vocab_ = 0;
     std::unique_ptr<Utf8Detokenizer> detok_;
     StopMatcher stops_;
     std::vector<llama_token> history_;

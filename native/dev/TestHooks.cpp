@@ -7,6 +7,7 @@
 
 #include "AddonModel.h"
 #include "AddonVocabMatrix.h"
+#include "CandidateGuard.h"
 #include "Handles.h"
 #include "LlamaLog.h"
 #include "SamplerChain.h"
@@ -21,6 +22,7 @@ namespace persona {
 Napi::Object TestHooks::Init(Napi::Env env) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("applyBias", Napi::Function::New(env, ApplyBias, "applyBias"));
+    o.Set("guardSelect", Napi::Function::New(env, GuardSelect, "guardSelect"));
     o.Set("chainStep", Napi::Function::New(env, ChainStep, "chainStep"));
     o.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
     return o;
@@ -78,6 +80,21 @@ Napi::Value TestHooks::ApplyBias(const Napi::CallbackInfo & info) {
     Napi::Float32Array out = Napi::Float32Array::New(env, cand.size());
     for (size_t i = 0; i < cand.size(); i++) out[i] = by_index[i];
     return out;
+}
+
+Napi::Value TestHooks::GuardSelect(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    Napi::Object cfg = optionsArg(info, 0);
+    Napi::Float32Array logits = float32Arg(info, 1, "logits");
+    CandidateGuard guard(intOption(cfg, "guardTopK", 0, 0, 1 << 30), static_cast<float>(numberOption(cfg, "guardMinP", 0.0, 0.0, 1.0)));
+    std::vector<llama_token_data> out;
+    if (!guard.select(logits.Data(), logits.ElementLength(), out)) return env.Null();
+    Napi::Int32Array ids = Napi::Int32Array::New(env, out.size());
+    for (size_t i = 0; i < out.size(); i++) {
+        if (out[i].logit != logits[static_cast<size_t>(out[i].id)]) throw Napi::Error::New(env, "guardSelect: a survivor's logit changed");
+        ids[i] = out[i].id;
+    }
+    return ids;
 }
 
 namespace {

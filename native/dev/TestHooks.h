@@ -15,6 +15,9 @@ class TestHooks {
     // applyBias(matrix, user, { beta, guardTopK, guardMinP }, ids: Int32Array, logits: Float32Array,
     //           { viaClone?, viaChain? }) => Float32Array of the logits after the sampler, in input order
     static Napi::Value ApplyBias(const Napi::CallbackInfo & info);
+    // guardSelect(config, logits): the ids CandidateGuard::select keeps of a whole logits row
+    // (what the Guarded sampler shortcut hands the chain), or null when it keeps the row as it is.
+    static Napi::Value GuardSelect(const Napi::CallbackInfo & info);
     // chainStep(model, promptTokens: Int32Array, nativeGenerateOptions) => { before: Float32Array
     //   (the logits of every token id after the prompt), ids: Int32Array, after: Float32Array (the
     //   candidates left after the chain, in its order), selected: number, stages: string[] }.

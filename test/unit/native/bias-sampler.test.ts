@@ -136,6 +136,26 @@ describe('bias sampler', () => {
     expect(out).toEqual(logits.map((l) => (l >= kth ? l : -Infinity)));
   });
 
+  it("the sampler's shortcut finds on a whole logits row the same survivors as the guard in the chain (ties, NaN, both guards)", async () => {
+    const rnd = mulberry32(5);
+    const n = 1003;
+    const m = await VocabMatrix.fromArray(Float32Array.from({ length: n * 4 }, () => rnd() * 2 - 1), n, 4);
+    const ids = Array.from({ length: n }, (_, i) => i);
+    // Coarse values (many ties) and a few NaN.
+    const logits = Array.from({ length: n }, (_, i) => (i % 97 === 5 ? NaN : Math.fround(Math.round(rnd() * 40) / 4)));
+    const configs = [{ guardTopK: 1 }, { guardTopK: 17 }, { guardTopK: 500 }, { guardMinP: 0.05 }, { guardTopK: 40, guardMinP: 0.2 }];
+    for (const cfg of configs) {
+      const viaChain = apply(m, [1, 0, 0, 0], { beta: 0, ...cfg }, ids, logits);
+      const kept = ids.filter((i) => viaChain[i] !== -Infinity && !Number.isNaN(viaChain[i]));
+      expect(kept.length).toBeLessThan(n);
+      expect(Array.from(loadDevAddon().testing.guardSelect(cfg, Float32Array.from(logits)) ?? []), JSON.stringify(cfg)).toEqual(kept);
+    }
+    // Nothing to filter (top-k >= n, no guard) or nothing passes (all NaN): the row is left whole.
+    expect(loadDevAddon().testing.guardSelect({ guardTopK: n }, Float32Array.from(logits))).toBeNull();
+    expect(loadDevAddon().testing.guardSelect({}, Float32Array.from(logits))).toBeNull();
+    expect(loadDevAddon().testing.guardSelect({ guardTopK: 3 }, new Float32Array(8).fill(NaN))).toBeNull();
+  });
+
   it('a cloned sampler and a sampler owned by a chain act the same', async () => {
     const m = await matrix();
     const base = apply(m, [1, 2], { beta: 1.5, guardTopK: 3 }, [0, 1, 2, 3], [3, 2, 1, 0]);

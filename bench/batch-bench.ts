@@ -256,7 +256,9 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
       const reusedDuring = async (requests: BenchRequest[]): Promise<Figures> => {
         const fresh = await o.library.loadModel(file.path, { ...loadOptions, sharePrompts: true });
         try {
-          await fresh.generateMany!([{ prompt: prompts[prompts.length - 1]!, maxTokens: 2, temperature: 0 }], { parallel: 1 }); // context set up
+          // Context set up with tokens no measured prompt starts with (they all start with BOS),
+          // so the slot it leaves holds nothing they could reuse.
+          await fresh.generateMany!([{ prompt: prompts[0]!.subarray(1, 9), maxTokens: 2, temperature: 0 }], { parallel: 1 });
           const before = fresh.engineStats?.().promptTokensReused ?? NaN;
           const { ms } = await timeMany(fresh, requests, n);
           return { ms, reused: (fresh.engineStats?.().promptTokensReused ?? NaN) - before };

@@ -17,7 +17,6 @@
 namespace persona {
 namespace {
 
-constexpr int32_t kMaxParallel = 256;           // llama.cpp's LLAMA_MAX_SEQ
 constexpr uint64_t kMaxContextCells = 1u << 22;  // KV cells of one engine context, all sequences
 
 }  // namespace
@@ -54,7 +53,7 @@ Napi::Value AddonModel::Load(const Napi::CallbackInfo & info) {
     e.n_batch = static_cast<uint32_t>(intOption(opts, "batchSize", 512, 1, static_cast<int32_t>(e.n_ctx_seq)));
     const int32_t hw = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
     e.n_threads = intOption(opts, "threads", hw, 1, 1024);
-    e.n_parallel = static_cast<uint32_t>(intOption(opts, "parallel", 1, 1, kMaxParallel));
+    e.n_parallel = static_cast<uint32_t>(intOption(opts, "parallel", 1, 1, static_cast<int32_t>(kMaxSequences)));
     e.share_prompts = boolOption(opts, "sharePrompts", true);
     e.flash_attention = boolOption(opts, "flashAttention", false);
     if (e.n_parallel > e.n_batch) {

@@ -13,7 +13,6 @@ const char * const kDisposed = "the model was disposed while this generation was
 // Fewer shared prompt tokens than this are decoded again rather than copied from another
 // stream or waited for, and do not keep another request's kept cells from being taken.
 constexpr size_t kWorthCopying = 8;
-constexpr uint32_t kMaxSequences = 256;  // llama.cpp's LLAMA_MAX_SEQ
 
 size_t commonPrefix(const std::vector<llama_token> & a, const std::vector<llama_token> & b, size_t limit) {
     const size_t n = std::min({a.size(), b.size(), limit});

@@ -52,6 +52,10 @@
 
 namespace persona {
 
+// Most sequences one llama.cpp context holds (llama.cpp's LLAMA_MAX_SEQ, which llama.h does not
+// export): loadModel's largest `parallel`, and the engine's spare stream needs one below it.
+constexpr uint32_t kMaxSequences = 256;
+
 struct EngineSettings {
     uint32_t n_ctx_seq = 2048;  // KV cells one sequence may use (loadModel's contextSize)
     uint32_t n_batch = 512;     // tokens per llama_decode

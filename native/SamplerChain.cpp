@@ -3,13 +3,17 @@
 #include <stdexcept>
 
 namespace persona {
+namespace {
+
+bool hasGuard(const BiasSamplerConfig & bias) { return bias.guard_top_k > 0 || bias.guard_min_p > 0.0f; }
+bool hasPenalties(const SamplerChainParams & p) { return p.repeat_penalty != 1.0f && p.repeat_last_n != 0; }
+
+}  // namespace
 
 SamplerShortcut SamplerChain::shortcut(const SamplerChainParams & params) {
-    if (params.repeat_penalty != 1.0f && params.repeat_last_n != 0) return SamplerShortcut::Chain;
-    const BiasSamplerConfig & bias = params.bias;
-    const bool guard = bias.guard_top_k > 0 || bias.guard_min_p > 0.0f;
-    if (params.personalize && guard) return SamplerShortcut::Guarded;
-    const bool biased = params.personalize && bias.beta != 0.0f;
+    if (hasPenalties(params)) return SamplerShortcut::Chain;
+    if (params.personalize && hasGuard(params.bias)) return SamplerShortcut::Guarded;
+    const bool biased = params.personalize && params.bias.beta != 0.0f;
     return !biased && params.temperature <= 0.0f ? SamplerShortcut::Greedy : SamplerShortcut::Chain;
 }
 
@@ -18,13 +22,13 @@ SamplerPtr SamplerChain::build(SamplerChainParams & params, int32_t n_vocab,
     llama_sampler_chain_params sp = llama_sampler_chain_default_params();
     sp.no_perf = true;
     SamplerPtr chain(llama_sampler_chain_init(sp));
-    if (params.repeat_penalty != 1.0f && params.repeat_last_n != 0) {
+    if (hasPenalties(params)) {
         llama_sampler_chain_add(chain.get(), llama_sampler_init_penalties(n_vocab, params.repeat_last_n,
                                                                           params.repeat_penalty, 0.0f, 0.0f));
     }
     if (params.personalize) {
         BiasSamplerConfig & bias = params.bias;
-        const bool guard = bias.guard_top_k > 0 || bias.guard_min_p > 0.0f;
+        const bool guard = hasGuard(bias);
         if (bias.beta != 0.0f && !bias.dots) {
             if (!params.matrix) throw std::invalid_argument("personalization needs a matrix");
             if (params.user.size() != params.matrix->dims()) throw std::invalid_argument("the user vector does not match the matrix");

@@ -6,6 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { open } from 'node:fs/promises';
 
+import { readLines } from '../read-lines.js';
 import { recordOrSkip, type ReadOptions } from './parquet-reader.js';
 import { emptyStats, RecordError, toRecord, type LongLampRecord } from './records.js';
 import type { TaskSpec } from './tasks.js';
@@ -17,23 +18,14 @@ interface RawRow {
   line: number;
 }
 
-/** Splits a stream of text into JSON Lines rows (blank lines skipped). */
+/** The rows of a JSON Lines file (blank lines skipped), through the shared line reader. */
 async function* jsonLines(file: string): AsyncGenerator<RawRow> {
-  let buf = '';
   let line = 0;
   let row = 0;
-  for await (const chunk of createReadStream(file, { encoding: 'utf8', highWaterMark: 1 << 20 })) {
-    buf += chunk as string;
-    let nl: number;
-    while ((nl = buf.indexOf('\n')) >= 0) {
-      const text = buf.slice(0, nl);
-      buf = buf.slice(nl + 1);
-      line++;
-      if (text.trim()) yield { text, row: row++, line };
-    }
+  for await (const text of readLines(file)) {
+    line++;
+    if (text.trim()) yield { text, row: row++, line };
   }
-  line++;
-  if (buf.trim()) yield { text: buf, row, line };
 }
 
 /** Splits a top-level JSON array into the texts of its elements, tracking strings and nesting. */

@@ -14,6 +14,7 @@ import {
   planBootstrap,
   prngSeedState,
   sumResamples,
+  xoshiroStep,
   type MeanCI,
   type ResampleOptions,
 } from './stats.js';
@@ -34,17 +35,6 @@ export interface ResampleTask {
 
 /** A 128x128 matrix over GF(2): column j (the image of bit j) in words 4j..4j+3. */
 type BitMatrix = Uint32Array;
-
-/** The xoshiro128** state step (without the output), on a state of four words. */
-function step(s: Uint32Array): void {
-  const t = s[1]! << 9;
-  s[2]! ^= s[0]!;
-  s[3]! ^= s[1]!;
-  s[1]! ^= s[2]!;
-  s[0]! ^= s[3]!;
-  s[2]! ^= t;
-  s[3] = (s[3]! << 11) | (s[3]! >>> 21);
-}
 
 /** `m` applied to the 128-bit vector `v`. */
 function apply(m: BitMatrix, v: Uint32Array): Uint32Array {
@@ -70,7 +60,7 @@ function stepMatrix(): BitMatrix {
   for (let j = 0; j < 128; j++) {
     const v = new Uint32Array(4);
     v[j >>> 5] = 1 << (j & 31);
-    step(v);
+    xoshiroStep(v);
     m.set(v, 4 * j);
   }
   return m;

@@ -14,7 +14,7 @@
  * @module
  */
 
-import { readLines } from './read-lines.js';
+import { readLines } from '../read-lines.js';
 import { createRougeScorer, type RougeType } from './rouge.js';
 import type { ExampleScores, ScoreInputRow, SkippedLine } from './score-types.js';
 import { ScorePool } from './score-pool.js';

@@ -88,13 +88,7 @@ export function createPrngAt(state: readonly number[]): Prng {
   const st = Uint32Array.from(state);
   const nextUint32 = (): number => {
     const result = Math.imul(rotl(Math.imul(st[1]!, 5) >>> 0, 7), 9) >>> 0;
-    const t = st[1]! << 9;
-    st[2]! ^= st[0]!;
-    st[3]! ^= st[1]!;
-    st[1]! ^= st[2]!;
-    st[0]! ^= st[3]!;
-    st[2]! ^= t;
-    st[3] = rotl(st[3]!, 11);
+    xoshiroStep(st);
     return result;
   };
   const nextInt = (n: number): number => Math.floor((nextUint32() * n) / 4294967296);
@@ -105,6 +99,22 @@ export function createPrngAt(state: readonly number[]): Prng {
     fillInts: (n: number, out: Uint32Array): void => fillIntsAt(st, n, out),
     sumDraws: (n: number, count: number, columns: readonly Float64Array[], sums: Float64Array): void => sumDrawsAt(st, n, count, columns, sums),
   };
+}
+
+/**
+ * The xoshiro128** state step (without the output), on a state of four words. The two bootstrap
+ * loops below repeat it on local variables (the state kept in registers is what makes them fast).
+ *
+ * @param s - the state, updated in place.
+ */
+export function xoshiroStep(s: Uint32Array): void {
+  const t = s[1]! << 9;
+  s[2]! ^= s[0]!;
+  s[3]! ^= s[1]!;
+  s[1]! ^= s[2]!;
+  s[0]! ^= s[3]!;
+  s[2]! ^= t;
+  s[3] = rotl(s[3]!, 11);
 }
 
 /**

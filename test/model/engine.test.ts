@@ -96,6 +96,17 @@ async function checkExactness(name: string, file: string, requests: BatchRequest
   }
 }
 
+/** `requests` on a stories260K model of their own with sharePrompts off: the tokens of decoding every prompt, and the engine's reused count. */
+async function withoutSharing(requests: BatchRequest[], parallel: number): Promise<{ results: GenerationResult[]; reused: number }> {
+  const unshared = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel, sharePrompts: false });
+  try {
+    const results = await unshared.generateMany(requests);
+    return { results, reused: unshared.engineStats().promptTokensReused };
+  } finally {
+    unshared.dispose();
+  }
+}
+
 describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
   let model: Model;
   let matrix: VocabMatrix;
@@ -239,14 +250,8 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
       { prompt, maxTokens: 30 },
       ...[0, 2, 5].map((beta) => ({ prompt, maxTokens: 30, personalization: { matrix, user: rows.slice(300 * 64, 301 * 64), beta } })),
     ];
-    const unshared = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 8, sharePrompts: false });
-    let expected: GenerationResult[];
-    try {
-      expected = await unshared.generateMany(variants);
-      expect(unshared.engineStats().promptTokensReused).toBe(0);
-    } finally {
-      unshared.dispose();
-    }
+    const { results: expected, reused } = await withoutSharing(variants, 8);
+    expect(reused).toBe(0);
     const before = model.engineStats();
     const got = await model.generateMany(variants);
     const after = model.engineStats();
@@ -264,13 +269,7 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
   it('a request reuses the cells a finished sequence left in its slot (one-token requests sharing a prompt, one after another and at once)', async () => {
     const prompt = 'Once upon a time there was a little girl named Lily. She loved to play';
     const requests: BatchRequest[] = [0, 1, 2, 3].map((seed) => ({ prompt, maxTokens: 1, temperature: 1, seed }));
-    const unshared = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 8, sharePrompts: false });
-    let expected: GenerationResult[];
-    try {
-      expected = await unshared.generateMany(requests);
-    } finally {
-      unshared.dispose();
-    }
+    const { results: expected } = await withoutSharing(requests, 8);
     const m = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 8 });
     try {
       const n = expected[0]!.promptTokens;
@@ -293,13 +292,7 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
       'Sue and Ben made a cake for their friend who was sad',
     ];
     const requests: BatchRequest[] = prompts.map((prompt, i) => ({ prompt, maxTokens: i === 0 ? 2 : 40 }));
-    const unshared = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 4, sharePrompts: false });
-    let expected: GenerationResult[];
-    try {
-      expected = await unshared.generateMany(requests);
-    } finally {
-      unshared.dispose();
-    }
+    const { results: expected } = await withoutSharing(requests, 4);
     const m = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 8 });
     try {
       // The first ends after 2 tokens; the highest running sequence moves down into its slot.

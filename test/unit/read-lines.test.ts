@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { readLines } from '../../../lib/metrics/read-lines.js';
+import { readLines } from '../../lib/read-lines.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'read-lines-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,7 +6,8 @@
  * never part of a multi-byte UTF-8 sequence, so decoding each line on its own gives the same
  * text as decoding the whole stream (invalid sequences become U+FFFD the same way); unlike the
  * whole-stream decoding, a single non-Latin-1 character no longer makes every later line a
- * two-byte string, and there is no readline machinery per chunk.
+ * two-byte string, and there is no readline machinery per chunk. Used by `score` and by the
+ * dataset reader (JSON Lines).
  * @module
  */
 import { open } from 'node:fs/promises';

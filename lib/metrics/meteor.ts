@@ -213,35 +213,75 @@ function checkWeight(name: string, value: number | undefined): void {
 }
 
 /**
- * Loads WordNet and the Punkt parameters once and returns a scorer. Without `punkt_tab` data the
- * empty Punkt model is used and a one-time warning goes to stderr.
+ * METEOR's tokenizer half: NLTK `word_tokenize` of a text, as the one string whose
+ * Python-whitespace-separated fields are its tokens (`wordTokenText`). Loads the Punkt parameters
+ * (without `punkt_tab` data, the empty Punkt model and a one-time warning on stderr).
+ *
+ * @param options - the data search options (`nltkData`, `env`, `downloadPunkt`) or `punktParameters`;
+ *   `warn: false` leaves the warning out.
  */
-export async function createMeteorScorer(options: CreateMeteorScorerOptions = {}): Promise<MeteorScorer> {
-  checkWeight('alpha', options.alpha);
-  checkWeight('beta', options.beta);
-  checkWeight('gamma', options.gamma);
-  const weights: MeteorOptions = { alpha: options.alpha, beta: options.beta, gamma: options.gamma };
+export async function createMeteorTokenizer(
+  options: Pick<CreateMeteorScorerOptions, 'nltkData' | 'punktParameters' | 'downloadPunkt' | 'env'> & { warn?: boolean } = {},
+): Promise<(text: string) => string> {
   let params = options.punktParameters;
   if (!params) {
-    const dataOptions: PunktDataOptions & { download?: boolean } = {
+    const dataOptions: PunktDataOptions & { download?: boolean; warn?: boolean } = {
       nltkData: options.nltkData,
       env: options.env,
       download: options.downloadPunkt,
+      warn: options.warn,
     };
     params = (await resolvePunktParameters(dataOptions)).params;
   }
   const punkt = new PunktSentenceTokenizer(params);
-  const wordnet = loadWordNet(options.wordnetDir);
+  return (text) => wordTokenText(text, punkt);
+}
+
+/**
+ * METEOR's alignment half: the score of a pair given as {@link createMeteorTokenizer}'s token
+ * texts. Loads WordNet; caches each word's id, stem and synonyms across pairs (not thread-safe).
+ *
+ * @param options - the weights and `wordnetDir`.
+ * @returns `(hypothesisText, referenceText) => METEOR`.
+ */
+export function createMeteorTextScorer(
+  options: Pick<CreateMeteorScorerOptions, 'alpha' | 'beta' | 'gamma' | 'wordnetDir'> = {},
+): (hypothesisText: string, referenceText: string) => number {
+  return textScorer(new MeteorAligner(loadWordNet(options.wordnetDir), porterStem), meteorWeights(options));
+}
+
+/** METEOR of token texts aligned by `aligner`. */
+function textScorer(aligner: MeteorAligner, weights: MeteorOptions): (hypothesisText: string, referenceText: string) => number {
+  return (hypothesisText, referenceText) => {
+    const c = aligner.alignTexts(hypothesisText, referenceText);
+    return meteorFromCounts(c.matches, c.chunks, c.hypothesisLength, c.referenceLength, weights);
+  };
+}
+
+/** The checked weights of `options`. */
+function meteorWeights(options: MeteorOptions): MeteorOptions {
+  checkWeight('alpha', options.alpha);
+  checkWeight('beta', options.beta);
+  checkWeight('gamma', options.gamma);
+  return { alpha: options.alpha, beta: options.beta, gamma: options.gamma };
+}
+
+/**
+ * Loads WordNet and the Punkt parameters once and returns a scorer ({@link createMeteorTokenizer}
+ * then {@link createMeteorTextScorer}). Without `punkt_tab` data the empty Punkt model is used
+ * and a one-time warning goes to stderr.
+ */
+export async function createMeteorScorer(options: CreateMeteorScorerOptions = {}): Promise<MeteorScorer> {
+  const weights = meteorWeights(options);
+  const tokenText = await createMeteorTokenizer(options);
   // The aligner caches each word's id, stem and synonyms across pairs (same matches as alignMeteor).
-  const aligner = new MeteorAligner(wordnet, porterStem);
+  const aligner = new MeteorAligner(loadWordNet(options.wordnetDir), porterStem);
+  const scoreTexts = textScorer(aligner, weights);
   const scoreTokens = (reference: string[], prediction: string[]): number => {
     const { matches, chunks } = aligner.align(prediction, reference);
     return meteorFromCounts(matches, chunks, prediction.length, reference.length, weights);
   };
-  const score = (reference: string, prediction: string): number => {
-    // The tokens are read from the tokenized texts, without a string per token.
-    const c = aligner.alignTexts(wordTokenText(prediction, punkt), wordTokenText(reference, punkt));
-    return meteorFromCounts(c.matches, c.chunks, c.hypothesisLength, c.referenceLength, weights);
-  };
+  // The tokens are read from the tokenized texts, without a string per token.
+  const score = (reference: string, prediction: string): number => scoreTexts(tokenText(prediction), tokenText(reference));
   return { scoreTokens, score };
 }

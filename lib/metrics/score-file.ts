@@ -19,7 +19,7 @@ import { createRougeScorer, type RougeType } from './rouge.js';
 import type { ExampleScores, ScoreInputRow, SkippedLine } from './score-types.js';
 import { ScorePool } from './score-pool.js';
 import { bootstrapSummarySliced } from './resample.js';
-import { resampleOnLanes, scoreOnLanes } from './score-lanes.js';
+import { resampleOnLanes, scoreOnLanes, type LocalScorer } from './score-lanes.js';
 import { bootstrapSummary, type MeanCI, type ResampleOptions } from './stats.js';
 
 /** The metrics reported per example and in the summary, in report order. */
@@ -166,10 +166,10 @@ export interface ScoreOptions extends ResampleOptions {
   onSkip?: (skipped: SkippedLine) => void;
   /**
    * Threads that score pairs (default 1: everything on the calling thread). With more, files of
-   * at least {@link PARALLEL_MIN_ROWS} rows are scored by the calling thread and a
-   * {@link ScorePool} of `threads - 1` workers; the scores, their order and the summary are
-   * identical. A custom `meteor` scorer cannot move to a worker, so it always scores on the
-   * calling thread.
+   * at least {@link PARALLEL_MIN_ROWS} rows are scored by the calling thread (reading, ROUGE, part
+   * of METEOR's tokenizing) and a {@link ScorePool} of `threads - 1` METEOR workers; the scores,
+   * their order and the summary are identical. A custom `meteor` scorer cannot move to a worker,
+   * and without METEOR there is nothing to move, so both score on the calling thread.
    */
   threads?: number;
 }
@@ -209,7 +209,7 @@ export interface ScoreFileResult {
 export async function createExampleScorer(
   options: Pick<ScoreOptions, 'stem' | 'meteor' | 'nltkData'> = {},
 ): Promise<(row: Pick<ScoreInputRow, 'id' | 'prediction' | 'reference'>) => ExampleScores> {
-  const rouge = createRougeScorer({ types: ROUGE_TYPES, useStemmer: options.stem ?? false });
+  const rouge = createRougeRowScorer(options);
   let meteor: MeteorPairScorer | null = null;
   if (options.meteor === undefined) {
     const { createMeteorScorer } = await import('./meteor.js');
@@ -217,16 +217,15 @@ export async function createExampleScorer(
   } else if (options.meteor !== false) {
     meteor = options.meteor;
   }
+  return (row) => ({ ...rouge(row), meteor: meteor === null ? null : meteor.score(row.reference, row.prediction) });
+}
+
+/** Every score of a row but METEOR. */
+function createRougeRowScorer(options: Pick<ScoreOptions, 'stem'>): (row: Pick<ScoreInputRow, 'id' | 'prediction' | 'reference'>) => Omit<ExampleScores, 'meteor'> {
+  const rouge = createRougeScorer({ types: ROUGE_TYPES, useStemmer: options.stem ?? false });
   return (row) => {
     const r = rouge.score(row.reference, row.prediction);
-    return {
-      id: row.id,
-      rouge1: r.rouge1.fmeasure,
-      rouge2: r.rouge2.fmeasure,
-      rougeL: r.rougeL.fmeasure,
-      rougeLsum: r.rougeLsum.fmeasure,
-      meteor: meteor === null ? null : meteor.score(row.reference, row.prediction),
-    };
+    return { id: row.id, rouge1: r.rouge1.fmeasure, rouge2: r.rouge2.fmeasure, rougeL: r.rougeL.fmeasure, rougeLsum: r.rougeLsum.fmeasure };
   };
 }
 
@@ -251,7 +250,9 @@ export async function scoreFile(file: string, options: ScoreOptions = {}): Promi
     examples.push(scores);
     await options.onExample?.(scores, row);
   };
-  const movable = options.meteor === undefined || options.meteor === false;
+  // Workers score the default METEOR only (a custom scorer cannot move to a worker; without METEOR
+  // there is nothing to move).
+  const movable = options.meteor === undefined;
   // The first rows are buffered: a short file is scored here, a long one by worker threads.
   const head: ScoreInputRow[] = [];
   let more = true;
@@ -299,8 +300,8 @@ export async function scoreFile(file: string, options: ScoreOptions = {}): Promi
 
 /**
  * Scores `head` then the rest of `rows` on the calling thread and a {@link ScorePool} of
- * `threads - 1` workers (`score-lanes.ts`), hands each example to `emit` in file order, then
- * calls `finish` with the pool before closing it.
+ * `threads - 1` METEOR workers (`score-lanes.ts`), hands each example to `emit` in file order,
+ * then calls `finish` with the pool before closing it.
  */
 async function scoreParallel(
   head: readonly ScoreInputRow[],
@@ -310,14 +311,14 @@ async function scoreParallel(
   emit: (scores: ExampleScores, row: ScoreInputRow) => Promise<void>,
   finish: (pool: ScorePool) => Promise<void>,
 ): Promise<void> {
-  // The workers start (and load their modules) while this thread builds its own scorer.
-  const pool = new ScorePool(threads - 1, {
-    stem: options.stem ?? false,
-    meteor: options.meteor !== false,
-    ...(options.nltkData === undefined ? {} : { nltkData: options.nltkData }),
-  });
+  // The workers start (and this thread reads WordNet for them) before it builds ROUGE and the tokenizer.
+  const pool = new ScorePool(threads - 1, options.nltkData === undefined ? {} : { nltkData: options.nltkData });
   try {
-    const local = await createExampleScorer(options);
+    const { createMeteorTokenizer } = await import('./meteor.js');
+    const local: LocalScorer = {
+      rouge: createRougeRowScorer(options),
+      tokenize: await createMeteorTokenizer(options.nltkData === undefined ? {} : { nltkData: options.nltkData }),
+    };
     async function* all(): AsyncGenerator<ScoreInputRow> {
       yield* head;
       yield* rows;

@@ -1,38 +1,45 @@
-// scoreOnLanes hands every example on in input order whichever lane scored it (the calling
-// thread or the workers), keeps at most WORKER_QUEUE batches per worker, and passes a worker's
-// failure on; resampleOnLanes gives the same bootstrap as the serial one.
+// scoreOnLanes hands every example on in input order with ROUGE from the calling thread and
+// METEOR from the workers, tokenizes METEOR's texts on the calling thread only while the workers
+// are behind, keeps at most MAX_PENDING batches, and passes a worker's failure on;
+// resampleOnLanes gives the same bootstrap as the serial one.
 import { describe, expect, it } from 'vitest';
 import { bootstrapSummarySliced, runResampleTask } from '../../../lib/metrics/resample.js';
-import { resampleOnLanes, scoreOnLanes, WORKER_QUEUE, type WorkerScorer } from '../../../lib/metrics/score-lanes.js';
+import { MAX_PENDING, resampleOnLanes, scoreOnLanes, TOKENIZE_QUEUE, type LocalScorer, type MeteorWorkers } from '../../../lib/metrics/score-lanes.js';
 import type { ExampleScores, ScoreInputRow } from '../../../lib/metrics/score-types.js';
 import { bootstrapSummary } from '../../../lib/metrics/stats.js';
 
-const scoreOf = (row: Pick<ScoreInputRow, 'id' | 'prediction' | 'reference'>, lane: number): ExampleScores => ({
-  id: row.id,
-  rouge1: row.prediction.length,
-  rouge2: row.reference.length,
-  rougeL: lane,
-  rougeLsum: 0,
-  meteor: null,
-});
+/** The calling thread's part: "ROUGE" is the text lengths, "tokenizing" upper-cases. */
+const local: LocalScorer = {
+  rouge: (row) => ({ id: row.id, rouge1: row.prediction.length, rouge2: row.reference.length, rougeL: 0, rougeLsum: 0 }),
+  tokenize: (text) => text.toUpperCase(),
+};
 
-/** A pool whose workers answer after a few turns of the event loop. */
-function fakeWorkers(threads: number, fail = -1): WorkerScorer & { maxQueued: number; batches: number } {
-  let queued = 0;
+/** "METEOR" of a pair: hypothesis length + reference length / 100, from the token texts. */
+const meteorOf = (hypothesis: string, reference: string): number => hypothesis.length + reference.length / 100;
+
+/** Workers that answer after `delay` turns of the event loop; batch `fail` throws. */
+function fakeWorkers(threads: number, o: { fail?: number; delay?: number } = {}): MeteorWorkers & { maxQueued: number; raw: number; tokenized: number } {
   const w = {
     threads,
+    queued: 0,
     maxQueued: 0,
-    batches: 0,
-    async score(rows: Pick<ScoreInputRow, 'id' | 'prediction' | 'reference'>[]): Promise<ExampleScores[]> {
-      const batch = w.batches++;
-      queued++;
-      w.maxQueued = Math.max(w.maxQueued, queued);
-      for (let i = 0; i < 3; i++) await new Promise((r) => setImmediate(r));
-      queued--;
-      if (batch === fail) throw new Error('worker failed');
-      return rows.map((r) => scoreOf(r, 1));
+    raw: 0,
+    tokenized: 0,
+    async meteor(texts: string[], tokenized: boolean): Promise<Float64Array> {
+      const batch = w.raw + w.tokenized;
+      if (tokenized) w.tokenized++;
+      else w.raw++;
+      w.queued++;
+      w.maxQueued = Math.max(w.maxQueued, w.queued);
+      for (let i = 0; i < (o.delay ?? 3); i++) await new Promise((r) => setImmediate(r));
+      w.queued--;
+      if (batch === o.fail) throw new Error('worker failed');
+      for (const t of texts) if (t !== '' && tokenized !== (t === t.toUpperCase())) throw new Error(`text ${t} is not ${tokenized ? 'tokenized' : 'raw'}`);
+      const out = new Float64Array(texts.length / 2);
+      for (let i = 0; i < out.length; i++) out[i] = meteorOf(local.tokenize(texts[2 * i]!), local.tokenize(texts[2 * i + 1]!));
+      return out;
     },
-    resample: async (task: Parameters<WorkerScorer['resample']>[0]) => runResampleTask(task),
+    resample: async (task: Parameters<MeteorWorkers['resample']>[0]) => runResampleTask(task),
   };
   return w;
 }
@@ -42,22 +49,34 @@ async function* input(n: number): AsyncGenerator<ScoreInputRow> {
 }
 
 describe('scoreOnLanes', () => {
-  it('emits every row in order, scored on both lanes', async () => {
+  it('emits every row in order with its ROUGE and METEOR', async () => {
     const workers = fakeWorkers(2);
     const seen: ExampleScores[] = [];
-    await scoreOnLanes(input(1000), workers, (row) => scoreOf(row, 0), async (s, row) => {
+    const counts = await scoreOnLanes(input(1000), workers, local, async (s, row) => {
       expect(s.id).toBe(row.id);
       seen.push(s);
     }, 16);
     expect(seen.map((s) => s.id)).toEqual(Array.from({ length: 1000 }, (_, i) => String(i)));
-    expect(seen.every((s, i) => s.rouge1 === i % 7 && s.rouge2 === i % 5)).toBe(true);
-    expect(seen.some((s) => s.rougeL === 0)).toBe(true);
-    expect(seen.some((s) => s.rougeL === 1)).toBe(true);
-    expect(workers.maxQueued).toBeLessThanOrEqual(2 * WORKER_QUEUE);
+    expect(seen.every((s, i) => s.rouge1 === i % 7 && s.rouge2 === i % 5 && s.meteor === (i % 7) + (i % 5) / 100)).toBe(true);
+    expect(counts.tokenizedHere + counts.tokenizedThere).toBe(Math.ceil(1000 / 16));
+    expect(counts).toEqual({ tokenizedHere: workers.tokenized, tokenizedThere: workers.raw });
+    expect(workers.maxQueued).toBeLessThanOrEqual(MAX_PENDING);
+  });
+
+  it('tokenizes here only while the workers hold TOKENIZE_QUEUE batches each', async () => {
+    // Workers that answer at once never fall behind: they tokenize everything.
+    const quick = fakeWorkers(1, { delay: 0 });
+    await scoreOnLanes(input(200), quick, local, async () => undefined, 8);
+    expect(quick.tokenized).toBe(0);
+    // Slow workers do: the calling thread takes the tokenizing over.
+    const slow = fakeWorkers(1, { delay: 4 * TOKENIZE_QUEUE });
+    await scoreOnLanes(input(400), slow, local, async () => undefined, 8);
+    expect(slow.tokenized).toBeGreaterThan(0);
+    expect(slow.raw).toBeGreaterThanOrEqual(TOKENIZE_QUEUE);
   });
 
   it("passes a worker's error on", async () => {
-    await expect(scoreOnLanes(input(200), fakeWorkers(1, 2), (row) => scoreOf(row, 0), async () => undefined, 8)).rejects.toThrow('worker failed');
+    await expect(scoreOnLanes(input(200), fakeWorkers(1, { fail: 2 }), local, async () => undefined, 8)).rejects.toThrow('worker failed');
   });
 });
 

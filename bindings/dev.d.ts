@@ -23,6 +23,17 @@ export interface NativeTestHooks {
    */
   guardSelect(config: { guardTopK?: number; guardMinP?: number }, logits: Float32Array): Int32Array | null;
   /**
+   * From a whole logits row (ids 0..n-1): the id the sampler's BiasedGreedy shortcut picks
+   * (`shortcut`) and the id a real chain of the bias sampler (no guard) and the greedy sampler
+   * picks (`chain`).
+   */
+  biasedGreedy(
+    matrix: NativeVocabMatrix,
+    user: Float32Array,
+    config: { beta: number; reference?: NativeBiasReference },
+    logits: Float32Array,
+  ): { shortcut: number; chain: number };
+  /**
    * One decoding step of a real model: decodes `prompt` in a context configured as generate()
    * configures one, builds generate()'s sampler chain from `options`, and applies it to the
    * logits of the last prompt token. Runs on the JavaScript thread (small test models only).

@@ -79,6 +79,14 @@ export interface GenerateOptions {
   signal?: AbortSignal;
   /** With `signal`: resolve with the text so far (stopReason 'abort') instead of rejecting. */
   stopOnAbortSignal?: boolean;
+  /**
+   * `generate()` only: called with each piece of text as it is produced, as `stream()` yields
+   * it (whole UTF-8 characters; text that could be the start of a stop string is held back
+   * until it is known not to be), without an async iterator in between. The pieces add up to
+   * the result's text, all delivered before the promise settles. An exception it throws is
+   * ignored (the generation goes on).
+   */
+  onText?: (text: string) => void;
   /** The personalization bias; absent means none. */
   personalization?: PersonalizationOptions;
   /** The prompt is a chat message: wrap it in the model's chat template when it has one. Default false. */

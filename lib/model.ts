@@ -318,7 +318,9 @@ export class Model implements Disposable {
    * (special-token text stays text unless `parseSpecial`).
    */
   async generate(prompt: string | Int32Array, options: GenerateOptions = {}): Promise<GenerationResult> {
-    return this.#run(prompt, options, undefined, undefined);
+    const onText = options?.onText;
+    if (onText !== undefined) expectType(typeof onText === 'function', 'options.onText must be a function');
+    return this.#run(prompt, options, onText, undefined);
   }
 
   /**

@@ -1,5 +1,6 @@
 #include "BiasSampler.h"
 
+#include <algorithm>
 #include <utility>
 
 #include "CandidateGuard.h"
@@ -19,6 +20,10 @@ struct BiasSamplerState {
 
 const char * biasName(const llama_sampler * /*smpl*/) { return "persona-bias"; }
 
+// The biased logit of one candidate (one expression, shared by addBias and biasedArgmax so that
+// both round alike).
+inline float biasedLogit(float logit, float beta, float score) { return logit + beta * score; }
+
 // Stage 2: logit += beta * score[id] for every candidate left in the array.
 void addBias(const BiasSamplerConfig & cfg, llama_token_data_array * cur_p) {
     const std::vector<float> & dots = *cfg.dots;
@@ -31,7 +36,7 @@ void addBias(const BiasSamplerConfig & cfg, llama_token_data_array * cur_p) {
         // An id outside the vocabulary (never from llama.cpp) gets no bias; no branch on it.
         const bool in_vocab = static_cast<uint64_t>(static_cast<int64_t>(c[i].id)) < n_vocab;
         const float s = d[in_vocab ? c[i].id : 0];
-        c[i].logit += beta * (in_vocab ? s : 0.0f);
+        c[i].logit = biasedLogit(c[i].logit, beta, in_vocab ? s : 0.0f);
     }
 }
 
@@ -82,6 +87,31 @@ llama_sampler_i g_bias_iface = {
 
 llama_sampler * makeBiasSampler(const BiasSamplerConfig & config) {
     return llama_sampler_init(&g_bias_iface, new BiasSamplerState(config));
+}
+
+llama_token biasedArgmax(const BiasSamplerConfig & config, const float * logits, int32_t n_vocab) {
+    const bool biased = config.beta != 0.0f && config.dots && !config.dots->empty();
+    const int32_t n_scored = biased ? static_cast<int32_t>(std::min<size_t>(config.dots->size(), static_cast<size_t>(n_vocab))) : 0;
+    const float * d = biased ? config.dots->data() : nullptr;
+    const float beta = config.beta;
+    // The greedy sampler's rule on the biased row; ids past the scores get addBias's 0.
+    llama_token best = 0;
+    float best_logit = n_scored > 0 ? biasedLogit(logits[0], beta, d[0]) : biasedLogit(logits[0], beta, 0.0f);
+    for (int32_t i = 1; i < n_scored; i++) {
+        const float v = biasedLogit(logits[i], beta, d[i]);
+        if (v > best_logit) {
+            best = i;
+            best_logit = v;
+        }
+    }
+    for (int32_t i = std::max<int32_t>(n_scored, 1); i < n_vocab; i++) {
+        const float v = biasedLogit(logits[i], beta, 0.0f);
+        if (v > best_logit) {
+            best = i;
+            best_logit = v;
+        }
+    }
+    return best;
 }
 
 }  // namespace persona

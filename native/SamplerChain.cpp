@@ -13,8 +13,9 @@ bool hasPenalties(const SamplerChainParams & p) { return p.repeat_penalty != 1.0
 SamplerShortcut SamplerChain::shortcut(const SamplerChainParams & params) {
     if (hasPenalties(params)) return SamplerShortcut::Chain;
     if (params.personalize && hasGuard(params.bias)) return SamplerShortcut::Guarded;
+    if (params.temperature > 0.0f) return SamplerShortcut::Chain;
     const bool biased = params.personalize && params.bias.beta != 0.0f;
-    return !biased && params.temperature <= 0.0f ? SamplerShortcut::Greedy : SamplerShortcut::Chain;
+    return biased ? SamplerShortcut::BiasedGreedy : SamplerShortcut::Greedy;
 }
 
 SamplerPtr SamplerChain::build(SamplerChainParams & params, int32_t n_vocab,

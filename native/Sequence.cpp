@@ -70,6 +70,8 @@ llama_token Sequence::pick(llama_context * ctx, int32_t row) {
         for (int32_t i = 1; i < n_vocab_; i++) {
             if (logits[i] > logits[tok]) tok = i;
         }
+    } else if (shortcut_ == SamplerShortcut::BiasedGreedy) {
+        tok = biasedArgmax(params_.bias, logits, n_vocab_);  // params_.bias.dots was filled in by build()
     } else {
         if (!guard_->select(logits, static_cast<size_t>(n_vocab_), candidates_)) {
             return llama_sampler_sample(chain_.get(), ctx, row);  // nothing passes: the chain sees every candidate

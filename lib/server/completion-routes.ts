@@ -112,12 +112,9 @@ class Answer {
 
 async function run(deps: CompletionDeps, plan: CompletionPlan, options: GenerateOptions, signal: AbortSignal, onText?: (t: string) => void): Promise<GenerationResult> {
   const { model } = deps.plan;
-  return deps.queue.run(async () => {
-    if (!onText) return model.generate(plan.tokens, { ...options, signal, stopOnAbortSignal: true });
-    const s = model.stream(plan.tokens, { ...options, signal, stopOnAbortSignal: true });
-    for await (const chunk of s) onText(chunk);
-    return s.result;
-  }, signal);
+  // Streamed text goes from the engine's callback straight to the response (no async iterator
+  // in between: one wake-up of this thread per token is all a stream costs it).
+  return deps.queue.run(() => model.generate(plan.tokens, { ...options, signal, stopOnAbortSignal: true, ...(onText ? { onText } : {}) }), signal);
 }
 
 async function handle(deps: CompletionDeps, kind: Kind, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {

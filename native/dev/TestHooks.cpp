@@ -23,6 +23,7 @@ Napi::Object TestHooks::Init(Napi::Env env) {
     Napi::Object o = Napi::Object::New(env);
     o.Set("applyBias", Napi::Function::New(env, ApplyBias, "applyBias"));
     o.Set("guardSelect", Napi::Function::New(env, GuardSelect, "guardSelect"));
+    o.Set("biasedGreedy", Napi::Function::New(env, BiasedGreedy, "biasedGreedy"));
     o.Set("chainStep", Napi::Function::New(env, ChainStep, "chainStep"));
     o.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
     return o;
@@ -79,6 +80,40 @@ Napi::Value TestHooks::ApplyBias(const Napi::CallbackInfo & info) {
     }
     Napi::Float32Array out = Napi::Float32Array::New(env, cand.size());
     for (size_t i = 0; i < cand.size(); i++) out[i] = by_index[i];
+    return out;
+}
+
+Napi::Value TestHooks::BiasedGreedy(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto matrix = AddonVocabMatrix::FromValue(env, info[0], "matrix");
+    Napi::Float32Array user = float32Arg(info, 1, "user");
+    if (user.ElementLength() != matrix->dims()) throwRange(env, "user length must equal the matrix dims");
+    requireFinite(env, user.Data(), user.ElementLength(), "user");
+    Napi::Object cfg = optionsArg(info, 2);
+    Napi::Float32Array logits = float32Arg(info, 3, "logits");
+    if (logits.ElementLength() == 0 || logits.ElementLength() > (1u << 30)) throwRange(env, "logits must hold 1 to 2^30 values");
+    BiasReference reference = BiasReference::Neutral;
+    if (hasOption(cfg, "reference") && cfg.Get("reference").ToString().Utf8Value() == "raw") reference = BiasReference::Raw;
+    std::shared_ptr<const BiasScores> scores = matrix->scoresFor(user.Data(), reference);
+    BiasSamplerConfig c;
+    c.dots = std::shared_ptr<const std::vector<float>>(scores, &scores->score);
+    c.beta = static_cast<float>(numberOption(cfg, "beta", 0.0, -1e6, 1e6));
+    const auto n = static_cast<int32_t>(logits.ElementLength());
+
+    // The chain, on the candidate array llama_sampler_sample lays out (every id, in id order).
+    std::vector<llama_token_data> cand(static_cast<size_t>(n));
+    for (int32_t i = 0; i < n; i++) cand[static_cast<size_t>(i)] = llama_token_data{i, logits[static_cast<size_t>(i)], 0.0f};
+    llama_token_data_array arr{cand.data(), cand.size(), -1, false};
+    llama_sampler * chain = llama_sampler_chain_init(llama_sampler_chain_default_params());
+    llama_sampler_chain_add(chain, makeBiasSampler(c));
+    llama_sampler_chain_add(chain, llama_sampler_init_greedy());
+    llama_sampler_apply(chain, &arr);
+    llama_sampler_free(chain);
+    if (arr.selected < 0 || arr.selected >= static_cast<int64_t>(arr.size)) throw Napi::Error::New(env, "biasedGreedy: the chain selected nothing");
+
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("shortcut", Napi::Number::New(env, biasedArgmax(c, logits.Data(), n)));
+    out.Set("chain", Napi::Number::New(env, arr.data[arr.selected].id));
     return out;
 }
 

@@ -107,6 +107,20 @@ describe.skipIf(!hasStoriesModel)('stories260K', () => {
     expect(r.text.startsWith(', there was a little girl')).toBe(true);
   });
 
+  it("generate's onText gets the same text, piece by piece, before the promise settles", async () => {
+    const pieces: string[] = [];
+    let settled = false;
+    const p = model.generate('Once upon a time', { maxTokens: 40, stop: ['girl'], onText: (t) => pieces.push(settled ? `late:${t}` : t) });
+    const r = await p.finally(() => (settled = true));
+    expect(pieces.length).toBeGreaterThan(3);
+    expect(pieces.join('')).toBe(r.text);
+    expect(r.text).toBe(', there was a little ');
+    // A listener that throws does not stop the generation.
+    const again = await model.generate('Once upon a time', { maxTokens: 40, onText: () => { throw new Error('listener'); } });
+    expect(again.text.startsWith(', there was a little girl')).toBe(true);
+    await expect(model.generate('Once', { onText: 'x' as unknown as () => void })).rejects.toThrow(/options\.onText must be a function/);
+  });
+
   it('an AbortSignal stops generation, and the event loop keeps running meanwhile', async () => {
     const big = await loadModel(storiesModel, { contextSize: 512, threads: 1 });
     try {

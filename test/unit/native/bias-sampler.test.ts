@@ -156,6 +156,31 @@ describe('bias sampler', () => {
     expect(loadDevAddon().testing.guardSelect({ guardTopK: 3 }, new Float32Array(8).fill(NaN))).toBeNull();
   });
 
+  it('the biased greedy shortcut picks what the bias + greedy chain picks (ties, NaN, ids past the matrix)', async () => {
+    // 64 tokens x 3 dims, random rows (some zero); rows past the matrix get no bias.
+    const rnd = mulberry32(5);
+    const rows = new Float32Array(64 * 3).map(() => rnd() - 0.5);
+    rows.fill(0, 9, 15); // tokens 3 and 4: zero rows
+    const m = await VocabMatrix.fromArray(rows, 64, 3);
+    const hooks = loadDevAddon().testing;
+    let differs = 0;
+    for (let trial = 0; trial < 300; trial++) {
+      const n = trial % 3 === 0 ? 80 : 64; // longer rows: ids 64..79 are past the matrix
+      // Coarse logits make ties between biased values likely; a few NaN.
+      const logits = Float32Array.from({ length: n }, () => Math.round(rnd() * 8) / 4);
+      if (trial % 7 === 0) logits[Math.floor(rnd() * n)] = NaN;
+      if (trial % 11 === 0) logits[0] = NaN;
+      const user = Float32Array.from({ length: 3 }, () => rnd() - 0.5);
+      const beta = [0, 0.5, 1, 3, -2][trial % 5]!;
+      const config = { beta, ...(trial % 2 === 0 ? { reference: 'raw' as const } : {}) };
+      const picked = hooks.biasedGreedy(nativeMatrixOf(m, 'm'), user, config, logits);
+      expect(picked.shortcut, JSON.stringify({ trial, config })).toBe(picked.chain);
+      const plain = logits.reduce((best, v, i) => (v > logits[best]! ? i : best), 0);
+      if (picked.chain !== plain) differs++;
+    }
+    expect(differs).toBeGreaterThan(50); // the bias did move the pick
+  });
+
   it('a cloned sampler and a sampler owned by a chain act the same', async () => {
     const m = await matrix();
     const base = apply(m, [1, 2], { beta: 1.5, guardTopK: 3 }, [0, 1, 2, 3], [3, 2, 1, 0]);

@@ -7,6 +7,7 @@
 #include "AddonState.h"
 #include "AddonVocabMatrix.h"
 #include "EngineRunWorker.h"
+#include "ScoresWorker.h"
 #include "GenerationChannel.h"
 #include "LoadModelWorker.h"
 #include "NapiArgs.h"
@@ -287,7 +288,8 @@ void readRequestOptions(Napi::Env env, const Napi::Object & opts, int32_t n_voca
 }  // namespace
 
 // generate(tokens: Int32Array, options, onText?: (text) => void) => { promise, abort }
-// Queues the request on the model's batch engine (starting its loop if it is idle).
+// Queues the request on the model's batch engine (starting its loop if it is idle); a
+// personalized one whose bias scores are not cached gets them computed first (ScoresWorker).
 Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const auto & h = handle(env);
@@ -323,9 +325,10 @@ Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
                              return ci.Env().Undefined();
                          },
                          "abort"));
-    if (h->engine().submit(std::move(seq))) {
-        auto * driver = new EngineRunWorker(env, h);
-        driver->Queue();
+    if (seq->scoresPending()) {
+        (new ScoresWorker(env, h, std::move(seq)))->Queue();  // it submits the request when the scores are ready
+    } else {
+        ScoresWorker::submit(env, h, std::move(seq));
     }
     return out;
 }

@@ -18,6 +18,35 @@ SamplerShortcut SamplerChain::shortcut(const SamplerChainParams & params) {
     return biased ? SamplerShortcut::BiasedGreedy : SamplerShortcut::Greedy;
 }
 
+bool SamplerChain::needsScores(const SamplerChainParams & params) {
+    return params.personalize && params.bias.beta != 0.0f && !params.bias.dots;
+}
+
+namespace {
+
+std::shared_ptr<const std::vector<float>> scoreVector(std::shared_ptr<const BiasScores> scores) {
+    const std::vector<float> * v = &scores->score;
+    return std::shared_ptr<const std::vector<float>>(std::move(scores), v);  // keeps the scores alive
+}
+
+}  // namespace
+
+bool SamplerChain::takeCachedScores(SamplerChainParams & params) {
+    if (!needsScores(params)) return true;
+    if (!params.matrix || params.user.size() != params.matrix->dims()) return false;  // fillScores says why
+    std::shared_ptr<const BiasScores> hit = params.matrix->cachedScores(params.user.data(), params.reference);
+    if (!hit) return false;
+    params.bias.dots = scoreVector(std::move(hit));
+    return true;
+}
+
+void SamplerChain::fillScores(SamplerChainParams & params) {
+    if (!needsScores(params)) return;
+    if (!params.matrix) throw std::invalid_argument("personalization needs a matrix");
+    if (params.user.size() != params.matrix->dims()) throw std::invalid_argument("the user vector does not match the matrix");
+    params.bias.dots = scoreVector(params.matrix->scoresFor(params.user.data(), params.reference));
+}
+
 SamplerPtr SamplerChain::build(SamplerChainParams & params, int32_t n_vocab,
                                const std::vector<llama_token> & prompt) {
     llama_sampler_chain_params sp = llama_sampler_chain_default_params();
@@ -28,15 +57,9 @@ SamplerPtr SamplerChain::build(SamplerChainParams & params, int32_t n_vocab,
                                                                           params.repeat_penalty, 0.0f, 0.0f));
     }
     if (params.personalize) {
-        BiasSamplerConfig & bias = params.bias;
-        const bool guard = hasGuard(bias);
-        if (bias.beta != 0.0f && !bias.dots) {
-            if (!params.matrix) throw std::invalid_argument("personalization needs a matrix");
-            if (params.user.size() != params.matrix->dims()) throw std::invalid_argument("the user vector does not match the matrix");
-            std::shared_ptr<const BiasScores> scores = params.matrix->scoresFor(params.user.data(), params.reference);
-            bias.dots = std::shared_ptr<const std::vector<float>>(scores, &scores->score);  // keeps `scores` alive
-        }
-        if (guard || bias.beta != 0.0f) llama_sampler_chain_add(chain.get(), makeBiasSampler(bias));
+        fillScores(params);
+        const BiasSamplerConfig & bias = params.bias;
+        if (hasGuard(bias) || bias.beta != 0.0f) llama_sampler_chain_add(chain.get(), makeBiasSampler(bias));
     }
     if (params.temperature <= 0.0f) {
         llama_sampler_chain_add(chain.get(), llama_sampler_init_greedy());

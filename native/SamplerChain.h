@@ -43,6 +43,15 @@ enum class SamplerShortcut { Chain, Greedy, BiasedGreedy, Guarded };
 class SamplerChain {
   public:
     static SamplerShortcut shortcut(const SamplerChainParams & params);
+    // Whether build() would compute bias scores (personalize, beta != 0, no scores yet).
+    static bool needsScores(const SamplerChainParams & params);
+    // Fills params.bias.dots from the matrix's cache when it holds them (computes nothing);
+    // returns whether the scores are there now.
+    static bool takeCachedScores(SamplerChainParams & params);
+    // Fills params.bias.dots (VocabMatrixData::scoresFor: ~30 ms for a 151,936 x 384 matrix,
+    // so call it off the JavaScript thread, and best off the engine's loop). Throws on a
+    // matrix / user mismatch.
+    static void fillScores(SamplerChainParams & params);
 
     // A new chain; it owns every sampler in it. With `personalize` and beta != 0, the bias
     // scores of the user vector are computed (or found in the matrix's cache) here, so call

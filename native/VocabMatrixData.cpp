@@ -89,16 +89,19 @@ std::vector<float> VocabMatrixData::userInSpace(const float * user) const {
     return u;
 }
 
-std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user, BiasReference reference, KernelImpl impl) {
-    {
-        std::lock_guard<std::mutex> lock(cache_mutex_);
-        for (auto it = scores_.begin(); it != scores_.end(); ++it) {
-            if (it->reference == reference && std::memcmp(it->user.data(), user, dims_ * sizeof(float)) == 0) {
-                scores_.splice(scores_.begin(), scores_, it);
-                return scores_.front().scores;
-            }
+std::shared_ptr<const BiasScores> VocabMatrixData::cachedScores(const float * user, BiasReference reference) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    for (auto it = scores_.begin(); it != scores_.end(); ++it) {
+        if (it->reference == reference && std::memcmp(it->user.data(), user, dims_ * sizeof(float)) == 0) {
+            scores_.splice(scores_.begin(), scores_, it);
+            return scores_.front().scores;
         }
     }
+    return nullptr;
+}
+
+std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user, BiasReference reference, KernelImpl impl) {
+    if (auto hit = cachedScores(user, reference)) return hit;
     auto out = std::make_shared<BiasScores>();
     out->score.resize(rows_);
     const std::vector<float> u = userInSpace(user);

@@ -68,6 +68,10 @@ class VocabMatrixData {
     std::shared_ptr<const BiasScores> scoresFor(const float * user, BiasReference reference,
                                                 KernelImpl impl = KernelImpl::Auto);
 
+    // The cached scores of (user, reference) if scoresFor computed them lately, else null;
+    // computes nothing.
+    std::shared_ptr<const BiasScores> cachedScores(const float * user, BiasReference reference);
+
     // Drops every cached score set of the user vector `user` (dims() values, exactly as given
     // to a generation), e.g. when that user's data must be erased. Generations already holding
     // the scores keep their copy. Returns how many entries were dropped.

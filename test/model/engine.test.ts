@@ -311,6 +311,30 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     }
   });
 
+  it('a personalized request whose bias scores are being computed can be disposed or aborted like any other', async () => {
+    const m = await loadModel(storiesModel, { contextSize: 256, threads: 1, parallel: 2 });
+    const mat = await m.tokenEmbeddingMatrix();
+    try {
+      const user = (k: number) => Float32Array.from({ length: mat.dims }, (_, i) => Math.sin(i * k + 1));
+      // Scores of a new user are computed off the engine's loop, then the request joins it: same tokens as a cached user's.
+      const fresh = await m.generate('Once upon a time', { maxTokens: 20, personalization: { matrix: mat, user: user(1), beta: 3 } });
+      const cached = await m.generate('Once upon a time', { maxTokens: 20, personalization: { matrix: mat, user: user(1), beta: 3 } });
+      expect(Array.from(cached.tokens)).toEqual(Array.from(fresh.tokens));
+      // Aborted before it joins the engine: it ends as an aborted request does.
+      const controller = new AbortController();
+      const aborted = m.generate('Once upon a time', { maxTokens: 200, signal: controller.signal, personalization: { matrix: mat, user: user(2), beta: 3 } });
+      controller.abort();
+      await expect(aborted).rejects.toThrow(/abort/i);
+      // Disposed before it joins the engine: it rejects with the disposed error.
+      const orphan = m.generate('Once upon a time', { maxTokens: 200, personalization: { matrix: mat, user: user(3), beta: 3 } });
+      m.dispose();
+      await expect(orphan).rejects.toThrow(/disposed/);
+    } finally {
+      mat.dispose();
+      m.dispose();
+    }
+  });
+
   it('disposing the model while many requests run rejects every one with a clear error', async () => {
     const m = await loadModel(storiesModel, { contextSize: 512, threads: 1, parallel: 4 });
     const requests = Array.from({ length: 6 }, (_, i) => ({ prompt: 'Once upon a time', maxTokens: 480, temperature: 1, seed: i }));

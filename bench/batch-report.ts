@@ -127,12 +127,16 @@ export function renderBatchSections(batch: readonly BatchBenchResult[], biasStep
         { label: `${label}: whole process`, stat: f.processSec, unit: 's', digits: 1 },
       ];
       parts.push(
-        renderSection(`eval users/hour: ${e.model} (RANDOM weights), ${e.users} users x ${e.systems} systems, ${e.maxTokens} new tokens, native space`, [
+        renderSection(
+          `eval users/hour: ${e.model} (RANDOM weights), ${e.users} users x ${e.systems} systems, ${e.maxTokens} new tokens, native space; ` +
+            `flash attention ${e.flashAttention ? 'on' : 'off'} in the new runner (a serial runner from before the engine has llama.cpp's auto: on for the CPU)`,
+          [
           ...runner('serial runner', e.serial),
           ...runner('new runner', e.parallel),
           { label: 'new / serial users/hour', stat: e.speedup, unit: 'x', digits: 2, note: 'goal >= 2' },
           { label: 'same prediction text', value: `${e.samePredictions.equal}/${e.samePredictions.total}` },
-        ]),
+          ],
+        ),
       );
     }
   }

@@ -32,6 +32,13 @@ export interface EvalBenchOptions {
   baselineRoot: string | null;
   /** `--parallel` of the new runner, or null for its default. */
   parallel: number | null;
+  /**
+   * Flash attention of the new runner (PERSONA_GEN_FLASH_ATTENTION), or null for the
+   * environment's. The serial runner of a `--baseline` checkout from before the engine always had
+   * llama.cpp's default, auto, which turns it on for the CPU; on the runner's own `--parallel 1`
+   * both runners get the same setting.
+   */
+  flashAttention: boolean | null;
   timeoutMs: number;
   log: (line: string) => void;
 }
@@ -55,6 +62,8 @@ export type EvalBenchResult =
       users: number;
       systems: number;
       maxTokens: number;
+      /** The new runner's flash attention; the baseline's is llama.cpp's auto (on for the CPU). */
+      flashAttention: boolean;
       serial: EvalRunnerFigures;
       parallel: EvalRunnerFigures;
       /** new / serial users per hour, run by run. */
@@ -125,7 +134,8 @@ export async function evalBench(o: EvalBenchOptions): Promise<EvalBenchResult> {
       '--context-size', '1024', '--chat', 'off', '--progress', 'lines', '--seed', '0',
       ...(existsSync(nltk) ? ['--nltk-data', nltk] : []),
     ];
-    const env = { ...process.env, HF_HUB_OFFLINE: '1', PERSONA_GEN_CACHE: path.join(work, 'cache') };
+    const flash = o.flashAttention ?? process.env.PERSONA_GEN_FLASH_ATTENTION === '1';
+    const env = { ...process.env, HF_HUB_OFFLINE: '1', PERSONA_GEN_CACHE: path.join(work, 'cache'), PERSONA_GEN_FLASH_ATTENTION: flash ? '1' : '0' };
     const serialArgs = o.baselineRoot === null ? ['--parallel', '1'] : [];
     const newArgs = hasParallel && o.parallel !== null ? ['--parallel', String(o.parallel)] : [];
     const lastDir: Record<string, string> = {};
@@ -175,6 +185,7 @@ export async function evalBench(o: EvalBenchOptions): Promise<EvalBenchResult> {
       users: o.users,
       systems: o.betas.length + 1,
       maxTokens: o.maxTokens,
+      flashAttention: flash,
       serial: figures('serial', oldCli, serialArgs),
       parallel: figures('parallel', newCli, newArgs),
       speedup: pairedRatio(runs.parallel!.usersPerHour!, runs.serial!.usersPerHour!),

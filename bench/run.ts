@@ -29,7 +29,8 @@
  * `biasstep` and `evalscale`: `--parallel LIST` (default 1,2,4,8,16), `--batch-gen-tokens N`
  * (default 64), `--baseline DIR` (a checkout built before the engine: today's runner),
  * `--library DIR` (the engine side from another built checkout instead of this build), `--anchor-kvu` (also llama-batched-bench with one unified KV buffer),
- * `--flash-attention on|off` (`batch`: both sides, default off as the engine's default), `--eval-users N`,
+ * `--flash-attention on|off` (`batch`: both sides, default off as the engine's default; `evalscale`: the
+ * new runner's, default the environment's PERSONA_GEN_FLASH_ATTENTION), `--eval-users N`,
  * `--eval-parallel N`. The default `--only` leaves out `batch`, `biasstep` and `evalscale`
  * (minutes each on 2 cores): ask for them by name.
  * @module
@@ -85,6 +86,8 @@ export interface BenchSettings {
   anchorUnified: boolean;
   /** `batch`: flash attention on both sides (the engine's `flashAttention`, llama-batched-bench's `-fa`); default off, the engine's default. */
   flashAttention: boolean;
+  /** Whether `--flash-attention` was given (`evalscale` then sets the new runner's; else the environment's). */
+  flashAttentionGiven: boolean;
   evalUsers: number;
   evalParallel: number | null;
 }
@@ -189,6 +192,7 @@ export function parseBenchArgs(argv: readonly string[]): BenchSettings {
     evalUsers: positiveInt('--eval-users', values.get('--eval-users'), quick ? 2 : 6),
     evalParallel: values.has('--eval-parallel') ? positiveInt('--eval-parallel', values.get('--eval-parallel'), 1) : null,
     flashAttention: onOff('--flash-attention', values.get('--flash-attention')),
+    flashAttentionGiven: values.has('--flash-attention'),
   };
 }
 
@@ -379,7 +383,7 @@ export async function runBench(s: BenchSettings, log: (line: string) => void): P
       report.evalScale = await evalBench({
         model: evalModel.path, modelLabel: `${evalModel.spec.name} ${evalModel.quant}`, users: s.evalUsers, betas: [0.5, 1, 2],
         maxTokens: s.batchGenTokens, threads: s.threads, runs: s.runs, baselineRoot: s.baseline, parallel: s.evalParallel,
-        timeoutMs: 20 * 60_000, log,
+        flashAttention: s.flashAttentionGiven ? s.flashAttention : null, timeoutMs: 20 * 60_000, log,
       });
     });
   }

@@ -123,6 +123,15 @@ describe('batch goals and tables', () => {
     ]);
   });
 
+  it("states the eval runners' flash attention", () => {
+    const runner = { cli: '/c', args: '', usersPerHour: s(400), generationSec: s(54), processSec: s(60), configParallel: null };
+    const e = { skipped: false as const, model: 'm', users: 6, systems: 4, maxTokens: 64, flashAttention: true, serial: runner, parallel: { ...runner, usersPerHour: s(900) }, speedup: s(2.25), samePredictions: { equal: 0, total: 24 } };
+    const text = renderBatchSections([], null, e).join('\n');
+    expect(text).toContain("flash attention on in the new runner (a serial runner from before the engine has llama.cpp's auto: on for the CPU)");
+    expect(text).toMatch(/new \/ serial users\/hour\s+2\.25/);
+    expect(renderBatchSections([], null, { ...e, flashAttention: false }).join('\n')).toContain('flash attention off in the new runner');
+  });
+
   it('prints the random-weights warning, the anchor figures and the saved prompt tokens', () => {
     const text = renderBatchSections([result], null, { skipped: true, reason: 'no --parallel' }).join('\n');
     expect(text).toContain('RANDOM weights');
@@ -144,6 +153,8 @@ describe('batch options', () => {
     expect(s.batchGenTokens).toBe(64);
     expect(s.flashAttention).toBe(false);
     expect(parseBenchArgs(['--flash-attention', 'on']).flashAttention).toBe(true);
+    expect(parseBenchArgs(['--flash-attention', 'off']).flashAttentionGiven).toBe(true);
+    expect(parseBenchArgs([]).flashAttentionGiven).toBe(false);
     expect(() => parseBenchArgs(['--flash-attention', 'auto'])).toThrow(/--flash-attention expects on or off, got "auto"/);
     expect(() => parseBenchArgs(['--parallel', '1,0'])).toThrow(/--parallel expects a positive integer, got "0"/);
   });

@@ -29,19 +29,18 @@ Napi::Object TestHooks::Init(Napi::Env env) {
     return o;
 }
 
-Napi::Value TestHooks::ApplyBias(const Napi::CallbackInfo & info) {
+namespace {
+
+// The bias sampler's configuration from (matrix, user, { beta, guardTopK, guardMinP, reference })
+// at info[0..2]: the scores come from the matrix exactly as generate() gets them
+// (SamplerChain::build).
+BiasSamplerConfig biasConfigArgs(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     auto matrix = AddonVocabMatrix::FromValue(env, info[0], "matrix");
     Napi::Float32Array user = float32Arg(info, 1, "user");
     if (user.ElementLength() != matrix->dims()) throwRange(env, "user length must equal the matrix dims");
     requireFinite(env, user.Data(), user.ElementLength(), "user");
     Napi::Object cfg = optionsArg(info, 2);
-    Napi::Int32Array ids = int32Arg(info, 3, "ids");
-    Napi::Float32Array logits = float32Arg(info, 4, "logits");
-    if (ids.ElementLength() != logits.ElementLength()) throwRange(env, "ids and logits must have the same length");
-    Napi::Object how = optionsArg(info, 5);
-
-    // The scores come from the matrix exactly as generate() gets them (SamplerChain::build).
     BiasReference reference = BiasReference::Neutral;
     if (hasOption(cfg, "reference") && cfg.Get("reference").ToString().Utf8Value() == "raw") reference = BiasReference::Raw;
     std::shared_ptr<const BiasScores> scores = matrix->scoresFor(user.Data(), reference);
@@ -50,6 +49,18 @@ Napi::Value TestHooks::ApplyBias(const Napi::CallbackInfo & info) {
     c.beta = static_cast<float>(numberOption(cfg, "beta", 0.0, -1e6, 1e6));
     c.guard_top_k = intOption(cfg, "guardTopK", 0, 0, 1 << 30);
     c.guard_min_p = static_cast<float>(numberOption(cfg, "guardMinP", 0.0, 0.0, 1.0));
+    return c;
+}
+
+}  // namespace
+
+Napi::Value TestHooks::ApplyBias(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    const BiasSamplerConfig c = biasConfigArgs(info);
+    Napi::Int32Array ids = int32Arg(info, 3, "ids");
+    Napi::Float32Array logits = float32Arg(info, 4, "logits");
+    if (ids.ElementLength() != logits.ElementLength()) throwRange(env, "ids and logits must have the same length");
+    Napi::Object how = optionsArg(info, 5);
 
     std::vector<llama_token_data> cand(ids.ElementLength());
     for (size_t i = 0; i < cand.size(); i++) cand[i] = llama_token_data{ids[i], logits[i], 0.0f};
@@ -85,19 +96,11 @@ Napi::Value TestHooks::ApplyBias(const Napi::CallbackInfo & info) {
 
 Napi::Value TestHooks::BiasedGreedy(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
-    auto matrix = AddonVocabMatrix::FromValue(env, info[0], "matrix");
-    Napi::Float32Array user = float32Arg(info, 1, "user");
-    if (user.ElementLength() != matrix->dims()) throwRange(env, "user length must equal the matrix dims");
-    requireFinite(env, user.Data(), user.ElementLength(), "user");
-    Napi::Object cfg = optionsArg(info, 2);
+    BiasSamplerConfig c = biasConfigArgs(info);
+    c.guard_top_k = 0;  // the shortcut is for a chain without a guard
+    c.guard_min_p = 0.0f;
     Napi::Float32Array logits = float32Arg(info, 3, "logits");
     if (logits.ElementLength() == 0 || logits.ElementLength() > (1u << 30)) throwRange(env, "logits must hold 1 to 2^30 values");
-    BiasReference reference = BiasReference::Neutral;
-    if (hasOption(cfg, "reference") && cfg.Get("reference").ToString().Utf8Value() == "raw") reference = BiasReference::Raw;
-    std::shared_ptr<const BiasScores> scores = matrix->scoresFor(user.Data(), reference);
-    BiasSamplerConfig c;
-    c.dots = std::shared_ptr<const std::vector<float>>(scores, &scores->score);
-    c.beta = static_cast<float>(numberOption(cfg, "beta", 0.0, -1e6, 1e6));
     const auto n = static_cast<int32_t>(logits.ElementLength());
 
     // The chain, on the candidate array llama_sampler_sample lays out (every id, in id order).

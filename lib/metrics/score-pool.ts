@@ -48,12 +48,6 @@ export type ScorePoolResponse =
   | { batch: number; means: Float64Array[] }
   | { batch: number; error: string };
 
-/**
- * Young-generation size of a worker's heap: scoring makes many short-lived strings, and a
- * larger nursery means fewer scavenges (measured: ~10% of a worker's time at the default).
- */
-const YOUNG_GENERATION_MB = 64;
-
 interface Slot {
   worker: Worker;
   busy: number;
@@ -89,7 +83,7 @@ export class ScorePool implements AsyncDisposable {
     }
     for (let i = 0; i < threads; i++) {
       const workerData: ScoreWorkerSettings = settings;
-      const worker = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: YOUNG_GENERATION_MB } });
+      const worker = new Worker(script, { workerData });
       const slot: Slot = { worker, busy: 0 };
       worker.on('message', (msg: ScorePoolResponse) => this.settle(msg));
       worker.on('error', (err) => this.fail(err));

@@ -23,7 +23,7 @@ export interface NativeTestHooks {
    */
   guardSelect(config: { guardTopK?: number; guardMinP?: number }, logits: Float32Array): Int32Array | null;
   /**
-   * From a whole logits row (ids 0..n-1): the id the sampler's BiasedGreedy shortcut picks
+   * From a whole logits row (ids 0..n-1): the id the sampler's Greedy shortcut picks
    * (`shortcut`) and the id a real chain of the bias sampler (no guard) and the greedy sampler
    * picks (`chain`).
    */

@@ -328,7 +328,7 @@ Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
     if (seq->scoresPending()) {
         (new ScoresWorker(env, h, std::move(seq)))->Queue();  // it submits the request when the scores are ready
     } else {
-        ScoresWorker::submit(env, h, std::move(seq));
+        EngineRunWorker::submit(env, h, std::move(seq));
     }
     return out;
 }

@@ -94,9 +94,11 @@ llama_token biasedArgmax(const BiasSamplerConfig & config, const float * logits,
     const int32_t n_scored = biased ? static_cast<int32_t>(std::min<size_t>(config.dots->size(), static_cast<size_t>(n_vocab))) : 0;
     const float * d = biased ? config.dots->data() : nullptr;
     const float beta = config.beta;
-    // The greedy sampler's rule on the biased row; ids past the scores get addBias's 0.
+    // The greedy sampler's rule on the biased row. Ids past the scores get addBias's beta * 0,
+    // which changes no comparison (beta is finite), so they are compared as they are: without
+    // the bias this is plain greedy.
     llama_token best = 0;
-    float best_logit = n_scored > 0 ? biasedLogit(logits[0], beta, d[0]) : biasedLogit(logits[0], beta, 0.0f);
+    float best_logit = n_scored > 0 ? biasedLogit(logits[0], beta, d[0]) : logits[0];
     for (int32_t i = 1; i < n_scored; i++) {
         const float v = biasedLogit(logits[i], beta, d[i]);
         if (v > best_logit) {
@@ -105,10 +107,9 @@ llama_token biasedArgmax(const BiasSamplerConfig & config, const float * logits,
         }
     }
     for (int32_t i = std::max<int32_t>(n_scored, 1); i < n_vocab; i++) {
-        const float v = biasedLogit(logits[i], beta, 0.0f);
-        if (v > best_logit) {
+        if (logits[i] > best_logit) {
             best = i;
-            best_logit = v;
+            best_logit = logits[i];
         }
     }
     return best;

@@ -37,7 +37,8 @@ llama_sampler * makeBiasSampler(const BiasSamplerConfig & config);
 // What a chain of this sampler (without a guard) and the greedy sampler picks from a whole
 // logits row (`logits[v]` for every id v < n_vocab, in id order, as llama_sampler_sample lays
 // the candidates out): the first id whose biased logit is larger than every earlier one, with
-// the bias stage's own arithmetic, and without the n_vocab candidate array. n_vocab >= 1.
+// the bias stage's own arithmetic, and without the n_vocab candidate array. With beta = 0 (or
+// no scores) it is plain greedy. n_vocab >= 1.
 llama_token biasedArgmax(const BiasSamplerConfig & config, const float * logits, int32_t n_vocab);
 
 }  // namespace persona

@@ -8,12 +8,17 @@
 #include <memory>
 
 #include "ModelHandle.h"
+#include "Sequence.h"
 
 namespace persona {
 
 class EngineRunWorker : public Napi::AsyncWorker {
   public:
     EngineRunWorker(Napi::Env env, std::shared_ptr<ModelHandle> model);
+
+    // JavaScript thread: hands `seq` to the model's engine and starts a driver when the loop
+    // is idle.
+    static void submit(Napi::Env env, const std::shared_ptr<ModelHandle> & model, std::shared_ptr<Sequence> seq);
 
   protected:
     void Execute() override;

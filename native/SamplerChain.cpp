@@ -8,28 +8,22 @@ namespace {
 bool hasGuard(const BiasSamplerConfig & bias) { return bias.guard_top_k > 0 || bias.guard_min_p > 0.0f; }
 bool hasPenalties(const SamplerChainParams & p) { return p.repeat_penalty != 1.0f && p.repeat_last_n != 0; }
 
-}  // namespace
-
-SamplerShortcut SamplerChain::shortcut(const SamplerChainParams & params) {
-    if (hasPenalties(params)) return SamplerShortcut::Chain;
-    if (params.personalize && hasGuard(params.bias)) return SamplerShortcut::Guarded;
-    if (params.temperature > 0.0f) return SamplerShortcut::Chain;
-    const bool biased = params.personalize && params.bias.beta != 0.0f;
-    return biased ? SamplerShortcut::BiasedGreedy : SamplerShortcut::Greedy;
-}
-
-bool SamplerChain::needsScores(const SamplerChainParams & params) {
-    return params.personalize && params.bias.beta != 0.0f && !params.bias.dots;
-}
-
-namespace {
-
 std::shared_ptr<const std::vector<float>> scoreVector(std::shared_ptr<const BiasScores> scores) {
     const std::vector<float> * v = &scores->score;
     return std::shared_ptr<const std::vector<float>>(std::move(scores), v);  // keeps the scores alive
 }
 
 }  // namespace
+
+SamplerShortcut SamplerChain::shortcut(const SamplerChainParams & params) {
+    if (hasPenalties(params)) return SamplerShortcut::Chain;
+    if (params.personalize && hasGuard(params.bias)) return SamplerShortcut::Guarded;
+    return params.temperature > 0.0f ? SamplerShortcut::Chain : SamplerShortcut::Greedy;
+}
+
+bool SamplerChain::needsScores(const SamplerChainParams & params) {
+    return params.personalize && params.bias.beta != 0.0f && !params.bias.dots;
+}
 
 bool SamplerChain::takeCachedScores(SamplerChainParams & params) {
     if (!needsScores(params)) return true;

@@ -32,13 +32,12 @@ struct SamplerChainParams {
 };
 
 // How a sequence may sample without handing llama_sampler_sample the whole vocabulary (which
-// writes an n_vocab candidate array per sequence and step): `Greedy` (plain greedy: the first
-// largest logit, what the greedy sampler picks), `BiasedGreedy` (greedy with the bias and no
-// guard: the first largest biased logit, `biasedArgmax`), `Guarded` (no penalties and the bias
-// stage has a guard: the guard's survivors are found on the logits row and the chain runs on
-// them; the guard finds the same survivors again, so the chain's result is the same), else
-// `Chain`.
-enum class SamplerShortcut { Chain, Greedy, BiasedGreedy, Guarded };
+// writes an n_vocab candidate array per sequence and step): `Greedy` (greedy, with the bias
+// when there is no guard: the first largest (biased) logit, `biasedArgmax`, what the chain's
+// greedy sampler picks), `Guarded` (no penalties and the bias stage has a guard: the guard's
+// survivors are found on the logits row and the chain runs on them; the guard finds the same
+// survivors again, so the chain's result is the same), else `Chain`.
+enum class SamplerShortcut { Chain, Greedy, Guarded };
 
 class SamplerChain {
   public:

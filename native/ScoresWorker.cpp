@@ -3,20 +3,12 @@
 
 #include <exception>
 
-#include "BatchEngine.h"
 #include "EngineRunWorker.h"
 
 namespace persona {
 
 ScoresWorker::ScoresWorker(Napi::Env env, std::shared_ptr<ModelHandle> model, std::shared_ptr<Sequence> seq)
     : Napi::AsyncWorker(env, "persona-gen:bias-scores"), model_(std::move(model)), seq_(std::move(seq)) {}
-
-void ScoresWorker::submit(Napi::Env env, const std::shared_ptr<ModelHandle> & model, std::shared_ptr<Sequence> seq) {
-    if (model->engine().submit(std::move(seq))) {
-        auto * driver = new EngineRunWorker(env, model);
-        driver->Queue();
-    }
-}
 
 void ScoresWorker::Execute() {
     try {
@@ -26,7 +18,7 @@ void ScoresWorker::Execute() {
     }
 }
 
-void ScoresWorker::OnOK() { submit(Env(), model_, std::move(seq_)); }
+void ScoresWorker::OnOK() { EngineRunWorker::submit(Env(), model_, std::move(seq_)); }
 
 void ScoresWorker::OnError(const Napi::Error & error) { seq_->fail(error.Message()); }
 

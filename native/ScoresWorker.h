@@ -1,8 +1,8 @@
 // Computes a personalized request's bias scores (one dot product per vocabulary row: ~30 ms
 // for a 151,936 x 384 matrix) on the libuv pool before the request joins its model's batch
 // engine, so that the engine's loop, which would otherwise compute them when the sequence
-// starts, does not hold every running sequence for it. The request is then submitted as
-// Generate submits one; an error rejects that request only.
+// starts, does not hold every running sequence for it. The request is then submitted
+// (EngineRunWorker::submit); an error rejects that request only.
 #pragma once
 
 #include <napi.h>
@@ -17,9 +17,6 @@ namespace persona {
 class ScoresWorker : public Napi::AsyncWorker {
   public:
     ScoresWorker(Napi::Env env, std::shared_ptr<ModelHandle> model, std::shared_ptr<Sequence> seq);
-
-    // JavaScript thread: hands `seq` to the model's engine, starting its loop when it is idle.
-    static void submit(Napi::Env env, const std::shared_ptr<ModelHandle> & model, std::shared_ptr<Sequence> seq);
 
   protected:
     void Execute() override;

@@ -66,12 +66,8 @@ llama_token Sequence::pick(llama_context * ctx, int32_t row) {
     if (logits == nullptr) throw std::runtime_error("no logits for this sequence's row");
     llama_token tok = 0;
     if (shortcut_ == SamplerShortcut::Greedy) {
-        // The greedy sampler's rule: the first candidate whose logit is larger than every earlier one.
-        for (int32_t i = 1; i < n_vocab_; i++) {
-            if (logits[i] > logits[tok]) tok = i;
-        }
-    } else if (shortcut_ == SamplerShortcut::BiasedGreedy) {
-        tok = biasedArgmax(params_.bias, logits, n_vocab_);  // params_.bias.dots was filled in by build()
+        // Without personalization params_.bias has beta 0: plain greedy. Its dots were filled in by build().
+        tok = biasedArgmax(params_.bias, logits, n_vocab_);
     } else {
         if (!guard_->select(logits, static_cast<size_t>(n_vocab_), candidates_)) {
             return llama_sampler_sample(chain_.get(), ctx, row);  // nothing passes: the chain sees every candidate

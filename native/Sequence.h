@@ -32,13 +32,13 @@ class Sequence {
 
     // Any thread.
     void abort() { abort_.store(true); }
+    bool aborted() const { return abort_.load(); }
 
     // Before submit(), on one thread: whether the sampler chain still needs its bias scores
     // (not in the matrix's cache), and computing them (SamplerChain::fillScores), so that the
     // engine's loop does not stop every running sequence for it.
     bool scoresPending() { return !SamplerChain::takeCachedScores(params_); }
     void prepareScores() { SamplerChain::fillScores(params_); }
-    bool aborted() const { return abort_.load(); }
 
     // Loop thread: the sequence takes KV sequence id `seq_id`; its first `reused` prompt tokens
     // are already in the cache (copied from another sequence). Builds the sampler chain.

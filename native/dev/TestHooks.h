@@ -16,7 +16,7 @@ class TestHooks {
     //           { viaClone?, viaChain? }) => Float32Array of the logits after the sampler, in input order
     static Napi::Value ApplyBias(const Napi::CallbackInfo & info);
     // biasedGreedy(matrix, user, { beta, reference }, logits: Float32Array) => { shortcut, chain }:
-    // the id biasedArgmax picks from the whole row (ids 0..n-1; the BiasedGreedy sampler
+    // the id biasedArgmax picks from the whole row (ids 0..n-1; the Greedy sampler
     // shortcut) and the id a real chain of the bias sampler and the greedy sampler picks.
     static Napi::Value BiasedGreedy(const Napi::CallbackInfo & info);
     // guardSelect(config, logits): the ids CandidateGuard::select keeps of a whole logits row

@@ -27,6 +27,7 @@ import type { ServerMetrics } from './metrics.js';
 import type { Profiles } from './profiles.js';
 import { chatBodySchema, completionBodySchema } from './request-schemas.js';
 import { principalOf } from './principal.js';
+import { SseStream } from './sse-stream.js';
 
 /** What the completion routes use. */
 export interface CompletionDeps {
@@ -132,35 +133,31 @@ async function handle(deps: CompletionDeps, kind: Kind, req: FastifyRequest, rep
     return answer.whole(plan, r, outcome);
   }
   reply.hijack();
-  const res = reply.raw;
-  res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' });
-  res.flushHeaders(); // the client sees 200 now, even while the request waits for a slot
-  const send = (data: unknown) => {
-    if (!res.writableEnded && !res.destroyed) res.write(`data: ${JSON.stringify(data)}\n\n`);
-  };
+  const sse = new SseStream(reply.raw);
+  sse.open(); // the client sees 200 now, even while the request waits for a slot
   let first = true;
   let status = 200;
   try {
-    if (kind === 'chat') send(answer.roleChunk());
+    if (kind === 'chat') sse.send(answer.roleChunk());
     const r = await run(deps, plan, options, ac.signal, (text) => {
       if (first) {
         first = false;
         deps.metrics.firstToken((performance.now() - started) / 1000);
       }
-      send(answer.chunk(text, null));
+      sse.send(answer.chunk(text, null));
     });
     done(r);
-    send(answer.chunk(null, finishReason(r.stopReason), { persona: outcome }));
-    if (plan.includeUsage) send(answer.usageChunk(plan, r));
+    sse.send(answer.chunk(null, finishReason(r.stopReason), { persona: outcome }));
+    if (plan.includeUsage) sse.send(answer.usageChunk(plan, r));
   } catch (err) {
     status = err instanceof ApiError ? err.status : 500;
     if (!ac.signal.aborted) {
       req.log.error(err);
       const e = err instanceof ApiError ? err : new ApiError(500, 'server_error', `the generation failed: ${(err as Error).message}`);
-      send(e.body());
+      sse.send(e.body());
     }
   } finally {
-    if (!res.writableEnded && !res.destroyed) res.end('data: [DONE]\n\n');
+    sse.close('[DONE]');
     deps.metrics.request(req.routeOptions.url ?? req.url, ac.signal.aborted ? 499 : status);
   }
   return reply;

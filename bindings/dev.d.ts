@@ -39,6 +39,17 @@ export interface NativeTestHooks {
    * logits of the last prompt token. Runs on the JavaScript thread (small test models only).
    */
   chainStep(model: NativeModel, prompt: Int32Array, options: NativeGenerateOptions): NativeChainStep;
+  /**
+   * `callers` native threads, released together, each ask the matrix for `user`'s bias scores
+   * as a personalized request does before it joins the engine. Returns how many computations
+   * that took and whether every caller got the same score set. Blocks the JavaScript thread.
+   */
+  concurrentScores(
+    matrix: NativeVocabMatrix,
+    user: Float32Array,
+    callers: number,
+    config?: { reference?: NativeBiasReference },
+  ): { computations: number; sameScores: boolean };
 }
 
 /** What {@link NativeTestHooks.chainStep} returns. */

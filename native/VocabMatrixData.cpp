@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <future>
 #include <stdexcept>
 
 #include "VectorMath.h"
@@ -89,8 +90,7 @@ std::vector<float> VocabMatrixData::userInSpace(const float * user) const {
     return u;
 }
 
-std::shared_ptr<const BiasScores> VocabMatrixData::cachedScores(const float * user, BiasReference reference) {
-    std::lock_guard<std::mutex> lock(cache_mutex_);
+std::shared_ptr<const BiasScores> VocabMatrixData::findCached(const float * user, BiasReference reference) {
     for (auto it = scores_.begin(); it != scores_.end(); ++it) {
         if (it->reference == reference && std::memcmp(it->user.data(), user, dims_ * sizeof(float)) == 0) {
             scores_.splice(scores_.begin(), scores_, it);
@@ -100,8 +100,12 @@ std::shared_ptr<const BiasScores> VocabMatrixData::cachedScores(const float * us
     return nullptr;
 }
 
-std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user, BiasReference reference, KernelImpl impl) {
-    if (auto hit = cachedScores(user, reference)) return hit;
+std::shared_ptr<const BiasScores> VocabMatrixData::cachedScores(const float * user, BiasReference reference) {
+    std::lock_guard<std::mutex> lock(cache_mutex_);
+    return findCached(user, reference);
+}
+
+std::shared_ptr<BiasScores> VocabMatrixData::computeScores(const float * user, BiasReference reference, KernelImpl impl) const {
     auto out = std::make_shared<BiasScores>();
     out->score.resize(rows_);
     const std::vector<float> u = userInSpace(user);
@@ -122,9 +126,46 @@ std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user,
             if (zero_[v]) out->score[v] = 0.0f;  // exactly 0 already; kept explicit
         }
     }
-    std::lock_guard<std::mutex> lock(cache_mutex_);
-    scores_.push_front(ScoreEntry{std::vector<float>(user, user + dims_), reference, out});
-    if (scores_.size() > kCacheSize) scores_.pop_back();
+    return out;
+}
+
+std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user, BiasReference reference, KernelImpl impl) {
+    std::promise<std::shared_ptr<const BiasScores>> mine;
+    std::list<Pending>::iterator entry;
+    {
+        std::unique_lock<std::mutex> lock(cache_mutex_);
+        if (auto hit = findCached(user, reference)) return hit;
+        for (const Pending & p : pending_) {
+            if (p.reference != reference || std::memcmp(p.user.data(), user, dims_ * sizeof(float)) != 0) continue;
+            std::shared_future<std::shared_ptr<const BiasScores>> theirs = p.result;
+            lock.unlock();
+            return theirs.get();  // the computation already running: its scores, or its exception
+        }
+        entry = pending_.insert(pending_.end(), Pending{std::vector<float>(user, user + dims_), reference, mine.get_future().share(), false});
+    }
+    std::shared_ptr<const BiasScores> out;
+    try {
+        out = computeScores(user, reference, impl);
+        computations_.fetch_add(1, std::memory_order_relaxed);
+    } catch (...) {
+        {
+            std::lock_guard<std::mutex> lock(cache_mutex_);
+            pending_.erase(entry);
+        }
+        mine.set_exception(std::current_exception());
+        throw;
+    }
+    {
+        std::lock_guard<std::mutex> lock(cache_mutex_);
+        // A user forgotten while its scores were being computed stays forgotten: the requests
+        // that asked get the scores, the cache does not keep them.
+        if (!entry->forgotten) {
+            scores_.push_front(ScoreEntry{std::move(entry->user), reference, out});
+            if (scores_.size() > kCacheSize) scores_.pop_back();
+        }
+        pending_.erase(entry);
+    }
+    mine.set_value(out);
     return out;
 }
 
@@ -132,6 +173,9 @@ size_t VocabMatrixData::forget(const float * user) {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     const size_t before = scores_.size();
     scores_.remove_if([&](const ScoreEntry & e) { return std::memcmp(e.user.data(), user, dims_ * sizeof(float)) == 0; });
+    for (Pending & p : pending_) {
+        if (std::memcmp(p.user.data(), user, dims_ * sizeof(float)) == 0) p.forgotten = true;
+    }
     return before - scores_.size();
 }
 

@@ -12,8 +12,10 @@
 //            tokens without a row (end of generation, punctuation, control tokens).
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <future>
 #include <list>
 #include <memory>
 #include <mutex>
@@ -64,9 +66,16 @@ class VocabMatrixData {
     std::vector<float> userInSpace(const float * user) const;
 
     // The bias scores (formula above) of a user vector as given (it goes through
-    // userInSpace), computed once per distinct (user, reference) and cached.
+    // userInSpace), computed once per distinct (user, reference) and cached. Callers that
+    // ask for a (user, reference) whose scores another thread is computing wait for that
+    // computation instead of running their own (a user's requests for several betas arrive
+    // together); if it throws, they throw the same exception.
     std::shared_ptr<const BiasScores> scoresFor(const float * user, BiasReference reference,
                                                 KernelImpl impl = KernelImpl::Auto);
+
+    // How many times scoresFor computed scores (not served from the cache or from another
+    // caller's computation) since the matrix was built.
+    size_t scoreComputations() const { return computations_.load(std::memory_order_relaxed); }
 
     // The cached scores of (user, reference) if scoresFor computed them lately, else null;
     // computes nothing.
@@ -74,7 +83,8 @@ class VocabMatrixData {
 
     // Drops every cached score set of the user vector `user` (dims() values, exactly as given
     // to a generation), e.g. when that user's data must be erased. Generations already holding
-    // the scores keep their copy. Returns how many entries were dropped.
+    // the scores keep their copy; scores being computed for it at the time go to the callers
+    // that asked, not into the cache. Returns how many cached entries were dropped.
     size_t forget(const float * user);
 
     // dot(E_v, user) for every row, `user` as given: used by the tests, VocabMatrix.dots()
@@ -87,6 +97,17 @@ class VocabMatrixData {
         BiasReference reference;
         std::shared_ptr<const BiasScores> scores;
     };
+    // Scores being computed by one scoresFor call, which the others with the same key wait for.
+    struct Pending {
+        std::vector<float> user;
+        BiasReference reference;
+        std::shared_future<std::shared_ptr<const BiasScores>> result;
+        bool forgotten;  // forget() ran meanwhile: do not cache the result
+    };
+
+    std::shared_ptr<BiasScores> computeScores(const float * user, BiasReference reference, KernelImpl impl) const;
+    // The cached entry of (user, reference), moved to the front, or null. Needs cache_mutex_.
+    std::shared_ptr<const BiasScores> findCached(const float * user, BiasReference reference);
 
     size_t rows_;
     size_t dims_;
@@ -99,6 +120,8 @@ class VocabMatrixData {
 
     std::mutex cache_mutex_;
     std::list<ScoreEntry> scores_;  // a small LRU of the last few users, most recent first
+    std::list<Pending> pending_;    // computations running now
+    std::atomic<size_t> computations_{0};
     static constexpr size_t kCacheSize = 8;
 };
 

@@ -1,8 +1,10 @@
 #include "TestHooks.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <memory>
+#include <thread>
 #include <vector>
 
 #include "AddonModel.h"
@@ -26,6 +28,7 @@ Napi::Object TestHooks::Init(Napi::Env env) {
     o.Set("biasedGreedy", Napi::Function::New(env, BiasedGreedy, "biasedGreedy"));
     o.Set("chainStep", Napi::Function::New(env, ChainStep, "chainStep"));
     o.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
+    o.Set("concurrentScores", Napi::Function::New(env, ConcurrentScores, "concurrentScores"));
     return o;
 }
 
@@ -210,6 +213,47 @@ Napi::Value TestHooks::ChainStep(const Napi::CallbackInfo & info) {
                             ? Napi::Number::New(env, arr.data[arr.selected].id)
                             : Napi::Number::New(env, -1));
     out.Set("stages", stages);
+    return out;
+}
+
+Napi::Value TestHooks::ConcurrentScores(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    auto matrix = AddonVocabMatrix::FromValue(env, info[0], "matrix");
+    Napi::Float32Array user = float32Arg(info, 1, "user");
+    if (user.ElementLength() != matrix->dims()) throwRange(env, "user length must equal the matrix dims");
+    requireFinite(env, user.Data(), user.ElementLength(), "user");
+    if (!info[2].IsNumber()) throwRange(env, "callers must be a number from 1 to 64");
+    const int callers = info[2].As<Napi::Number>().Int32Value();
+    if (callers < 1 || callers > 64) throwRange(env, "callers must be a number from 1 to 64");
+    Napi::Object cfg = optionsArg(info, 3);
+    BiasReference reference = BiasReference::Neutral;
+    if (hasOption(cfg, "reference") && cfg.Get("reference").ToString().Utf8Value() == "raw") reference = BiasReference::Raw;
+
+    const std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
+    std::vector<std::shared_ptr<const BiasScores>> got(static_cast<size_t>(callers));
+    std::atomic<int> ready{0};
+    std::atomic<bool> go{false};
+    const size_t before = matrix->scoreComputations();
+    std::vector<std::thread> threads;
+    for (int i = 0; i < callers; i++) {
+        threads.emplace_back([&, i] {
+            ready.fetch_add(1);
+            while (!go.load()) std::this_thread::yield();
+            try {
+                got[static_cast<size_t>(i)] = matrix->scoresFor(u.data(), reference);
+            } catch (...) {
+                // left null: sameScores is false
+            }
+        });
+    }
+    while (ready.load() < callers) std::this_thread::yield();
+    go.store(true);
+    for (auto & t : threads) t.join();
+    bool same = true;
+    for (const auto & g : got) same = same && g && g == got[0];
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("computations", Napi::Number::New(env, static_cast<double>(matrix->scoreComputations() - before)));
+    out.Set("sameScores", Napi::Boolean::New(env, same));
     return out;
 }
 

@@ -28,6 +28,11 @@ class TestHooks {
     // The context, options and chain are generate()'s (SamplerOptions, SamplerChain); it runs on
     // the JavaScript thread: for small test models only.
     static Napi::Value ChainStep(const Napi::CallbackInfo & info);
+    // concurrentScores(matrix, user: Float32Array, callers, { reference? }) => { computations,
+    //   sameScores }: `callers` threads released together each ask the matrix for the user's
+    //   scores (VocabMatrixData::scoresFor, as ScoresWorker does); how many computations that
+    //   took, and whether every caller got the same score set. Blocks the JavaScript thread.
+    static Napi::Value ConcurrentScores(const Napi::CallbackInfo & info);
 };
 
 }  // namespace persona

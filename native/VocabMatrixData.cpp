@@ -1,5 +1,6 @@
 #include "VocabMatrixData.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <future>
@@ -100,6 +101,11 @@ std::shared_ptr<const BiasScores> VocabMatrixData::findCached(const float * user
     return nullptr;
 }
 
+size_t VocabMatrixData::cacheEntries() const {
+    const size_t per_entry = std::max<size_t>(1, rows_ * sizeof(float) + dims_ * sizeof(float));
+    return std::min(kCacheMaxEntries, std::max(kCacheMinEntries, kCacheBytes / per_entry));
+}
+
 std::shared_ptr<const BiasScores> VocabMatrixData::cachedScores(const float * user, BiasReference reference) {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     return findCached(user, reference);
@@ -161,7 +167,7 @@ std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user,
         // that asked get the scores, the cache does not keep them.
         if (!entry->forgotten) {
             scores_.push_front(ScoreEntry{std::move(entry->user), reference, out});
-            if (scores_.size() > kCacheSize) scores_.pop_back();
+            while (scores_.size() > cacheEntries()) scores_.pop_back();
         }
         pending_.erase(entry);
     }

@@ -1,7 +1,8 @@
 // The cache of bias scores behind every personalized request (VocabMatrixData::scoresFor), driven
 // by native threads released together, as a user's requests for several betas reach the libuv
 // pool together: one computation serves them all, the next request is a cache hit, the other
-// reference is its own entry, and forgetUser() makes the next request compute again.
+// reference is its own entry, forgetUser() makes the next request compute again, and the cache
+// keeps far more users than the 8 it used to.
 import { describe, expect, it } from 'vitest';
 import { loadDevAddon, useDevAddon } from '../../../bindings/dev.js';
 import { VocabMatrix, nativeMatrixOf } from '../../../lib/vocab-matrix.js';
@@ -27,6 +28,13 @@ describe('bias scores of one user asked for by many threads at once', () => {
     expect(hooks.concurrentScores(native, user, 8)).toEqual({ computations: 1, sameScores: true });
     const other = Float32Array.from({ length: dims }, () => rnd() - 0.5);
     expect(hooks.concurrentScores(native, other, 1)).toEqual({ computations: 1, sameScores: true });
+    // The cache holds far more than 8 users (64 MiB of score sets: ~110 of 150,000 rows): after
+    // 30 other users, the first two are still served from it.
+    for (let k = 0; k < 30; k++) {
+      expect(hooks.concurrentScores(native, Float32Array.from({ length: dims }, () => rnd() - 0.5), 1).computations).toBe(1);
+    }
+    expect(hooks.concurrentScores(native, user, 2)).toEqual({ computations: 0, sameScores: true });
+    expect(hooks.concurrentScores(native, other, 2)).toEqual({ computations: 0, sameScores: true });
     m.dispose();
   });
 

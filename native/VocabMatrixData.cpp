@@ -93,12 +93,16 @@ std::vector<float> VocabMatrixData::userInSpace(const float * user) const {
 
 std::shared_ptr<const BiasScores> VocabMatrixData::findCached(const float * user, BiasReference reference) {
     for (auto it = scores_.begin(); it != scores_.end(); ++it) {
-        if (it->reference == reference && std::memcmp(it->user.data(), user, dims_ * sizeof(float)) == 0) {
+        if (it->reference == reference && sameUser(it->user, user)) {
             scores_.splice(scores_.begin(), scores_, it);
             return scores_.front().scores;
         }
     }
     return nullptr;
+}
+
+bool VocabMatrixData::sameUser(const std::vector<float> & kept, const float * user) const {
+    return std::memcmp(kept.data(), user, dims_ * sizeof(float)) == 0;
 }
 
 size_t VocabMatrixData::cacheEntries() const {
@@ -142,7 +146,7 @@ std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user,
         std::unique_lock<std::mutex> lock(cache_mutex_);
         if (auto hit = findCached(user, reference)) return hit;
         for (const Pending & p : pending_) {
-            if (p.reference != reference || std::memcmp(p.user.data(), user, dims_ * sizeof(float)) != 0) continue;
+            if (p.reference != reference || !sameUser(p.user, user)) continue;
             std::shared_future<std::shared_ptr<const BiasScores>> theirs = p.result;
             lock.unlock();
             return theirs.get();  // the computation already running: its scores, or its exception
@@ -178,9 +182,9 @@ std::shared_ptr<const BiasScores> VocabMatrixData::scoresFor(const float * user,
 size_t VocabMatrixData::forget(const float * user) {
     std::lock_guard<std::mutex> lock(cache_mutex_);
     const size_t before = scores_.size();
-    scores_.remove_if([&](const ScoreEntry & e) { return std::memcmp(e.user.data(), user, dims_ * sizeof(float)) == 0; });
+    scores_.remove_if([&](const ScoreEntry & e) { return sameUser(e.user, user); });
     for (Pending & p : pending_) {
-        if (std::memcmp(p.user.data(), user, dims_ * sizeof(float)) == 0) p.forgotten = true;
+        if (sameUser(p.user, user)) p.forgotten = true;
     }
     return before - scores_.size();
 }

@@ -106,6 +106,8 @@ class VocabMatrixData {
     };
 
     std::shared_ptr<BiasScores> computeScores(const float * user, BiasReference reference, KernelImpl impl) const;
+    // Whether a kept copy of a user vector (dims() values) is `user`, bit for bit.
+    bool sameUser(const std::vector<float> & kept, const float * user) const;
     // The cached entry of (user, reference), moved to the front, or null. Needs cache_mutex_.
     std::shared_ptr<const BiasScores> findCached(const float * user, BiasReference reference);
 

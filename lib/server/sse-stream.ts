@@ -36,7 +36,7 @@ export class SseStream {
   open(): void {
     this.res.writeHead(200, HEADERS);
     this.res.flushHeaders();
-    this.#framed = this.res.chunkedEncoding && this.res.socket !== null;
+    this.#framed = this.res.chunkedEncoding;
   }
 
   /** Writes one `data:` event holding `data` as JSON. Ignored once the stream is gone. */

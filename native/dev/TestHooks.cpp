@@ -34,19 +34,31 @@ Napi::Object TestHooks::Init(Napi::Env env) {
 
 namespace {
 
+// (matrix, user) at info[0..1] and { reference, ... } at info[options]: the matrix, the user
+// vector (checked against it), the options and the bias reference.
+struct MatrixUserArgs {
+    std::shared_ptr<VocabMatrixData> matrix;
+    Napi::Float32Array user;
+    Napi::Object cfg;
+    BiasReference reference;
+};
+
+MatrixUserArgs matrixUserArgs(const Napi::CallbackInfo & info, size_t options) {
+    Napi::Env env = info.Env();
+    MatrixUserArgs a{AddonVocabMatrix::FromValue(env, info[0], "matrix"), float32Arg(info, 1, "user"), optionsArg(info, options), BiasReference::Neutral};
+    if (a.user.ElementLength() != a.matrix->dims()) throwRange(env, "user length must equal the matrix dims");
+    requireFinite(env, a.user.Data(), a.user.ElementLength(), "user");
+    if (hasOption(a.cfg, "reference") && a.cfg.Get("reference").ToString().Utf8Value() == "raw") a.reference = BiasReference::Raw;
+    return a;
+}
+
 // The bias sampler's configuration from (matrix, user, { beta, guardTopK, guardMinP, reference })
 // at info[0..2]: the scores come from the matrix exactly as generate() gets them
 // (SamplerChain::build).
 BiasSamplerConfig biasConfigArgs(const Napi::CallbackInfo & info) {
-    Napi::Env env = info.Env();
-    auto matrix = AddonVocabMatrix::FromValue(env, info[0], "matrix");
-    Napi::Float32Array user = float32Arg(info, 1, "user");
-    if (user.ElementLength() != matrix->dims()) throwRange(env, "user length must equal the matrix dims");
-    requireFinite(env, user.Data(), user.ElementLength(), "user");
-    Napi::Object cfg = optionsArg(info, 2);
-    BiasReference reference = BiasReference::Neutral;
-    if (hasOption(cfg, "reference") && cfg.Get("reference").ToString().Utf8Value() == "raw") reference = BiasReference::Raw;
-    std::shared_ptr<const BiasScores> scores = matrix->scoresFor(user.Data(), reference);
+    const MatrixUserArgs a = matrixUserArgs(info, 2);
+    const Napi::Object & cfg = a.cfg;
+    std::shared_ptr<const BiasScores> scores = a.matrix->scoresFor(a.user.Data(), a.reference);
     BiasSamplerConfig c;
     c.dots = std::shared_ptr<const std::vector<float>>(scores, &scores->score);
     c.beta = static_cast<float>(numberOption(cfg, "beta", 0.0, -1e6, 1e6));
@@ -218,18 +230,14 @@ Napi::Value TestHooks::ChainStep(const Napi::CallbackInfo & info) {
 
 Napi::Value TestHooks::ConcurrentScores(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
-    auto matrix = AddonVocabMatrix::FromValue(env, info[0], "matrix");
-    Napi::Float32Array user = float32Arg(info, 1, "user");
-    if (user.ElementLength() != matrix->dims()) throwRange(env, "user length must equal the matrix dims");
-    requireFinite(env, user.Data(), user.ElementLength(), "user");
+    const MatrixUserArgs a = matrixUserArgs(info, 3);
     if (!info[2].IsNumber()) throwRange(env, "callers must be a number from 1 to 64");
     const int callers = info[2].As<Napi::Number>().Int32Value();
     if (callers < 1 || callers > 64) throwRange(env, "callers must be a number from 1 to 64");
-    Napi::Object cfg = optionsArg(info, 3);
-    BiasReference reference = BiasReference::Neutral;
-    if (hasOption(cfg, "reference") && cfg.Get("reference").ToString().Utf8Value() == "raw") reference = BiasReference::Raw;
+    const std::shared_ptr<VocabMatrixData> & matrix = a.matrix;
+    const BiasReference reference = a.reference;
 
-    const std::vector<float> u(user.Data(), user.Data() + user.ElementLength());
+    const std::vector<float> u(a.user.Data(), a.user.Data() + a.user.ElementLength());
     std::vector<std::shared_ptr<const BiasScores>> got(static_cast<size_t>(callers));
     std::atomic<int> ready{0};
     std::atomic<bool> go{false};

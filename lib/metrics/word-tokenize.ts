@@ -11,7 +11,7 @@
  * @module
  */
 
-import { PY_WHITESPACE_CLASS, PY_WORD_CLASS, PunktSentenceTokenizer, pySplit } from './punkt.js';
+import { PY_WHITESPACE_CLASS, PY_WORD_CLASS, PunktSentenceTokenizer, isPyWhitespaceCode, pySplit } from './punkt.js';
 
 const WS = PY_WHITESPACE_CLASS;
 const W = PY_WORD_CLASS;
@@ -23,13 +23,87 @@ const B_END = `(?![${W}])`;
 const PY_END = '(?=\\n?$)';
 
 /**
- * A substitution: pattern, replacement, and the characters of which the text must contain at
- * least one for the pattern to match at all ('' when there is no such set). Checking them with
- * `includes` first skips most of the ~30 `replace` calls per sentence, which is where the
- * tokenizer spent its time; the result is the same string (a pattern that cannot match leaves
- * the text unchanged).
+ * A substitution: pattern, replacement, the characters of which the text must contain at least
+ * one for the pattern to match at all ('' when there is no such set), and where it can match
+ * (`at`, default anywhere):
+ * - `'..'`, `'--'`, `"''"`: only where the text holds that string;
+ * - `'final-period'` (the two rules that split off a sentence's last period): only with the
+ *   period at the last character that is neither Python whitespace nor one of `closers`;
+ * - `'last-char'` (`([:,])$`): only when the text ends with `:` or `,` (or that and `\n`).
+ *
+ * A rule that cannot match is skipped without calling `replace` (which would leave the text as
+ * it is), and an end-anchored rule runs on the end of the text only: most of the ~30 `replace`
+ * calls per sentence, each a scan of the whole sentence, were where the tokenizer spent its time.
+ * The result is the same string; {@link treebankWordTextAllRules} runs every rule in full, and
+ * the tests compare the two.
  */
-type Rule = readonly [pattern: RegExp, replacement: string, needsOneOf: string];
+interface Rule {
+  readonly pattern: RegExp;
+  readonly replacement: string;
+  /** The {@link charBits} of the characters of which the text must hold one (0: no condition). */
+  readonly needs: number;
+  readonly at?: '..' | '--' | "''" | 'final-period' | 'last-char';
+  /** With `at: 'final-period'`: the characters the pattern allows between the period and the trailing whitespace. */
+  readonly closers?: string;
+}
+
+/** The characters the rules' conditions name, one bit each (32, as an int32 holds). */
+const CONDITION_CHARS = '«“‘„`"\'.:,;@#$%&\u2014?!*[](){}<>-»”’';
+const ASCII_BITS = new Int32Array(128);
+for (let i = 0; i < CONDITION_CHARS.length; i++) {
+  const c = CONDITION_CHARS.charCodeAt(i);
+  if (c < 128) ASCII_BITS[c] = 1 << i;
+}
+const BIT_DOUBLE_QUOTE = 1 << CONDITION_CHARS.indexOf('"');
+const BIT_QUOTE = 1 << CONDITION_CHARS.indexOf("'");
+const BIT_BACKTICK = 1 << CONDITION_CHARS.indexOf('`');
+
+/** The bit of character code `c` in {@link CONDITION_CHARS}, or 0. */
+function charBit(c: number): number {
+  if (c < 128) return ASCII_BITS[c]!;
+  switch (c) {
+    case 0xab: // «
+    case 0x201c: // “
+    case 0x2018: // ‘
+    case 0x201e: // „
+    case 0x2014: // —
+    case 0xbb: // »
+    case 0x201d: // ”
+    case 0x2019: // ’
+      return 1 << CONDITION_CHARS.indexOf(String.fromCharCode(c));
+    default:
+      return 0;
+  }
+}
+
+/** The bits of the characters of `chars`. */
+function charBits(chars: string): number {
+  let bits = 0;
+  for (let i = 0; i < chars.length; i++) bits |= charBit(chars.charCodeAt(i));
+  return bits;
+}
+
+/**
+ * The bits of the condition characters that `text` holds or that a rule can put into it: the
+ * rules only insert spaces, except that `"` becomes `` or '' and '' becomes ``, so `"` brings
+ * `'` and `` ` `` with it, and `'` brings `` ` ``. A rule none of whose characters is here
+ * cannot match at any point of the chain.
+ */
+function presentBits(text: string): number {
+  let bits = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    bits |= c < 128 ? ASCII_BITS[c]! : charBit(c);
+  }
+  if ((bits & BIT_DOUBLE_QUOTE) !== 0) bits |= BIT_QUOTE | BIT_BACKTICK;
+  if ((bits & BIT_QUOTE) !== 0) bits |= BIT_BACKTICK;
+  return bits;
+}
+
+/** A {@link Rule}. */
+function rule(pattern: RegExp, replacement: string, needsOneOf: string, at?: Rule['at'], closers?: string): Rule {
+  return { pattern, replacement, needs: charBits(needsOneOf), ...(at === undefined ? {} : { at }), ...(closers === undefined ? {} : { closers }) };
+}
 
 /**
  * `STARTING_QUOTES`. The last rule is NLTK 3.10's opening single quote (nltk/nltk#3687): a `'`
@@ -39,46 +113,53 @@ type Rule = readonly [pattern: RegExp, replacement: string, needsOneOf: string];
  * output on the shared fixture.
  */
 const STARTING_QUOTES: readonly Rule[] = [
-  [/([«“‘„]|`+)/gu, ' $1 ', '«“‘„`'],
-  [/^"/u, '``', '"'],
-  [/(``)/gu, ' $1 ', '`'],
-  [/([ ([{<])("|'{2})/gu, '$1 `` ', '"\''],
-  [new RegExp(`${B_START}(')(?!(?:re|ve|ll|m|t|s|d|n)${B_END})(?=[${W}])`, 'giu'), '$1 ', "'"],
+  rule(/([«“‘„]|`+)/gu, ' $1 ', '«“‘„`'),
+  rule(/^"/u, '``', '"'),
+  rule(/(``)/gu, ' $1 ', '`'),
+  rule(/([ ([{<])("|'{2})/gu, '$1 `` ', '"\''),
+  rule(new RegExp(`${B_START}(')(?!(?:re|ve|ll|m|t|s|d|n)${B_END})(?=[${W}])`, 'giu'), '$1 ', "'"),
 ];
+
+/** What may stand between a sentence's final period and its trailing whitespace (first rule). */
+const FINAL_CLOSERS = '])}>"\'»”’ ';
+/** The same for the second final-period rule. */
+const FINAL_CLOSERS_2 = '])}>"\'';
+/** {@link FINAL_CLOSERS} as the body of a character class. */
+const closerClass = (closers: string): string => closers.replace(/[\]\\^-]/g, '\\$&');
 
 /** `PUNCTUATION`, with NLTK 3.10's em-dash padding (nltk/nltk#3461) after `[;@#$%&]`. */
 const PUNCTUATION: readonly Rule[] = [
-  [new RegExp(`([^.])(\\.)([\\])}>"'»”’ ]*)[${WS}]*${PY_END}`, 'u'), '$1 $2 $3 ', '.'],
-  [/([:,])([^\p{Nd}])/gu, ' $1 $2', ':,'],
-  [new RegExp(`([:,])${PY_END}`, 'u'), ' $1 ', ':,'],
-  [/\.{2,}/gu, ' $& ', '.'],
-  [/[;@#$%&]/gu, ' $& ', ';@#$%&'],
-  [/\u2014/gu, ' $& ', '\u2014'],
-  [new RegExp(`([^.])(\\.)([\\])}>"']*)[${WS}]*${PY_END}`, 'u'), '$1 $2$3 ', '.'],
-  [/[?!]/gu, ' $& ', '?!'],
-  [/([^'])' /gu, "$1 ' ", "'"],
-  [/[*]/gu, ' $& ', '*'],
+  rule(new RegExp(`([^.])(\\.)([${closerClass(FINAL_CLOSERS)}]*)[${WS}]*${PY_END}`, 'u'), '$1 $2 $3 ', '.', 'final-period', FINAL_CLOSERS),
+  rule(/([:,])([^\p{Nd}])/gu, ' $1 $2', ':,'),
+  rule(new RegExp(`([:,])${PY_END}`, 'u'), ' $1 ', ':,', 'last-char'),
+  rule(/\.{2,}/gu, ' $& ', '.', '..'),
+  rule(/[;@#$%&]/gu, ' $& ', ';@#$%&'),
+  rule(/\u2014/gu, ' $& ', '\u2014'),
+  rule(new RegExp(`([^.])(\\.)([${closerClass(FINAL_CLOSERS_2)}]*)[${WS}]*${PY_END}`, 'u'), '$1 $2$3 ', '.', 'final-period', FINAL_CLOSERS_2),
+  rule(/[?!]/gu, ' $& ', '?!'),
+  rule(/([^'])' /gu, "$1 ' ", "'"),
+  rule(/[*]/gu, ' $& ', '*'),
 ];
 
 /** `PARENS_BRACKETS`. */
-const PARENS_BRACKETS: Rule = [/[\][(){}<>]/gu, ' $& ', '[](){}<>'];
+const PARENS_BRACKETS: Rule = rule(/[\][(){}<>]/gu, ' $& ', '[](){}<>');
 
 /** `DOUBLE_DASHES`. */
-const DOUBLE_DASHES: Rule = [/--/gu, ' -- ', '-'];
+const DOUBLE_DASHES: Rule = rule(/--/gu, ' -- ', '-', '--');
 
 /** `ENDING_QUOTES`. */
 const ENDING_QUOTES: readonly Rule[] = [
-  [/([»”’])/gu, ' $1 ', '»”’'],
-  [/''/gu, " '' ", "'"],
-  [/"/gu, " '' ", '"'],
-  [/([^' ])('[sS]|'[mM]|'[dD]|') /gu, '$1 $2 ', "'"],
-  [/([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) /gu, '$1 $2 ', "'"],
+  rule(/([»”’])/gu, ' $1 ', '»”’'),
+  rule(/''/gu, " '' ", "'", "''"),
+  rule(/"/gu, " '' ", '"'),
+  rule(/([^' ])('[sS]|'[mM]|'[dD]|') /gu, '$1 $2 ', "'"),
+  rule(/([^' ])('ll|'LL|'re|'RE|'ve|'VE|n't|N'T) /gu, '$1 $2 ', "'"),
 ];
 
 /**
  * `MacIntyreContractions.CONTRACTIONS2` followed by `CONTRACTIONS3`, all `(?i)`. The rules without
- * an apostrophe (needs '') run only when {@link CONTRACTION_WORDS} finds one of their words; no
- * earlier rule can create such a word (they only insert spaces, next to boundaries that were
+ * an apostrophe (no condition) run only when {@link CONTRACTION_WORDS} finds one of their words;
+ * no earlier rule can create such a word (they only insert spaces, next to boundaries that were
  * already there), so one test before the block decides for all of them.
  */
 const CONTRACTIONS: readonly Rule[] = (
@@ -94,19 +175,42 @@ const CONTRACTIONS: readonly Rule[] = (
     [` ('t)(is)${B_END}`, "'"],
     [` ('t)(was)${B_END}`, "'"],
   ] as const
-).map(([src, needs]): Rule => [new RegExp(src, 'giu'), ' $1 $2 ', needs]);
+).map(([src, needs]): Rule => rule(new RegExp(src, 'giu'), ' $1 $2 ', needs));
 
 /** The words of the {@link CONTRACTIONS} without an apostrophe, with the same flags. */
 const CONTRACTION_WORDS = /cannot|gimme|gonna|gotta|lemme|wanna/iu;
 
-/** `text` with `rule` applied (unchanged, without calling `replace`, when it cannot match). */
-function apply(text: string, [pattern, replacement, needs]: Rule): string {
-  if (needs.length > 0) {
-    let found = false;
-    for (let i = 0; i < needs.length && !found; i++) found = text.includes(needs[i]!);
-    if (!found) return text;
+/**
+ * `text` with `rule` applied, given the {@link presentBits} of the chain's input (unchanged,
+ * without calling `replace`, when it cannot match; see {@link Rule}).
+ */
+function apply(text: string, r: Rule, present: number): string {
+  if (r.needs !== 0 && (r.needs & present) === 0) return text;
+  switch (r.at) {
+    case undefined:
+      return text.replace(r.pattern, r.replacement);
+    case 'final-period': {
+      // Everything after the period is a closer or whitespace, and the period is neither.
+      let q = text.length - 1;
+      while (q >= 0 && (isPyWhitespaceCode(text.charCodeAt(q)) || r.closers!.includes(text.charAt(q)))) q--;
+      if (q < 1 || text.charCodeAt(q) !== 0x2e || text.charCodeAt(q - 1) === 0x2e) return text;
+      // The match can only start at q - 1: the same replacement, on the end of the text.
+      return text.slice(0, q - 1) + text.slice(q - 1).replace(r.pattern, r.replacement);
+    }
+    case 'last-char': {
+      let e = text.length - 1;
+      if (e >= 0 && text.charCodeAt(e) === 0x0a) e--;
+      const c = e >= 0 ? text.charCodeAt(e) : 0;
+      return c === 0x3a || c === 0x2c ? text.replace(r.pattern, r.replacement) : text;
+    }
+    default:
+      return text.includes(r.at) ? text.replace(r.pattern, r.replacement) : text;
   }
-  return text.replace(pattern, replacement);
+}
+
+/** `text` with `rule` applied unconditionally (see {@link treebankWordTextAllRules}). */
+function applyAlways(text: string, r: Rule): string {
+  return text.replace(r.pattern, r.replacement);
 }
 
 /**
@@ -125,15 +229,35 @@ export function treebankWordTokenize(text: string): string[] {
  * @param text - A sentence (or any text; it is not sentence-split here).
  */
 export function treebankWordText(text: string): string {
+  const present = presentBits(text);
   let t = text;
-  for (const rule of STARTING_QUOTES) t = apply(t, rule);
-  for (const rule of PUNCTUATION) t = apply(t, rule);
-  t = apply(t, PARENS_BRACKETS);
-  t = apply(t, DOUBLE_DASHES);
+  for (const r of STARTING_QUOTES) t = apply(t, r, present);
+  for (const r of PUNCTUATION) t = apply(t, r, present);
+  t = apply(t, PARENS_BRACKETS, present);
+  t = apply(t, DOUBLE_DASHES, present);
   t = ` ${t} `;
-  for (const rule of ENDING_QUOTES) t = apply(t, rule);
+  for (const r of ENDING_QUOTES) t = apply(t, r, present);
   const words = CONTRACTION_WORDS.test(t);
-  for (const rule of CONTRACTIONS) if (words || rule[2] !== '') t = apply(t, rule);
+  for (const r of CONTRACTIONS) if (words || r.needs !== 0) t = apply(t, r, present);
+  return t;
+}
+
+/**
+ * {@link treebankWordText} as NLTK computes it: every substitution in full, in order, with no
+ * condition checked first. The reference for the shortcuts of {@link treebankWordText}, which
+ * must give the same string.
+ *
+ * @param text - A sentence (or any text; it is not sentence-split here).
+ */
+export function treebankWordTextAllRules(text: string): string {
+  let t = text;
+  for (const r of STARTING_QUOTES) t = applyAlways(t, r);
+  for (const r of PUNCTUATION) t = applyAlways(t, r);
+  t = applyAlways(t, PARENS_BRACKETS);
+  t = applyAlways(t, DOUBLE_DASHES);
+  t = ` ${t} `;
+  for (const r of ENDING_QUOTES) t = applyAlways(t, r);
+  for (const r of CONTRACTIONS) t = applyAlways(t, r);
   return t;
 }
 

@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadPunktParameters } from '../../../lib/metrics/nltk-data.js';
-import { PunktSentenceTokenizer, emptyPunktParameters } from '../../../lib/metrics/punkt.js';
-import { treebankWordTokenize, wordTokenize } from '../../../lib/metrics/word-tokenize.js';
+import { PunktSentenceTokenizer, emptyPunktParameters, pySplit } from '../../../lib/metrics/punkt.js';
+import { treebankWordText, treebankWordTextAllRules, treebankWordTokenize, wordTokenize } from '../../../lib/metrics/word-tokenize.js';
 import { createPrng } from '../../../lib/metrics/stats.js';
 import { metricsFixture, nltkData } from '../../helpers/shared.js';
 
@@ -111,19 +111,8 @@ describe('wordTokenize with punkt_tab/english (NLTK docstrings and tests)', () =
 });
 
 describe('treebankWordTokenize skips rules that cannot match', () => {
-  /** Every rule applied, as before the character checks: make every check say "present". */
-  function allRules(text: string): string[] {
-    const includes = String.prototype.includes;
-    const test = RegExp.prototype.test;
-    String.prototype.includes = () => true;
-    RegExp.prototype.test = () => true;
-    try {
-      return treebankWordTokenize(text);
-    } finally {
-      String.prototype.includes = includes;
-      RegExp.prototype.test = test;
-    }
-  }
+  /** Every rule applied in full, as NLTK does. */
+  const allRules = (text: string): string[] => pySplit(treebankWordTextAllRules(text));
 
   it('gives what applying every rule gives, on the fixture and on punctuation soup', () => {
     const rows = readFileSync(metricsFixture, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { prediction: string; reference: string });
@@ -132,7 +121,8 @@ describe('treebankWordTokenize skips rules that cannot match', () => {
       "'", '"', '`', '``', "''", '.', '...', ',', ':', ';', '@', '#', '$', '%', '&', '\u2014', '?', '!', '*', '(', ')', '[', ']',
       '{', '}', '<', '>', '-', '--', '«', '»', '“', '”', '‘', '’', '„', ' ', ' ', '\n', '\t', 'cannot', 'CanNot', 'gimme',
       'gonna', 'gotta', 'lemme', 'wanna', "more'n", "d'ye", "'tis", "'Twas", "'t", 'is', 'was', "'s", "'M", "'d", "'ll",
-      "'RE", "'ve", "n't", "N'T", 'it', 'ſ', 'K', '2,3', 'a', 'wan', 'na',
+      "'RE", "'ve", "n't", "N'T", 'it', 'ſ', 'K', '2,3', 'a', 'wan', 'na', '😀', '\ud83d', '\ude00', '\u2003', '\u3000', '\x1c',
+      '\x85', 'x.', '.)', '.\n', ':\n', ',\n', ').', '."', ".'", '. ', '..\n',
     ];
     const rng = createPrng(99);
     for (let i = 0; i < 20000; i++) {
@@ -142,5 +132,7 @@ describe('treebankWordTokenize skips rules that cannot match', () => {
     }
     const wrong = texts.filter((t) => treebankWordTokenize(t).join('\u0001') !== allRules(t).join('\u0001'));
     expect(wrong).toEqual([]);
+    // The same string, not only the same tokens.
+    expect(texts.filter((t) => treebankWordText(t) !== treebankWordTextAllRules(t))).toEqual([]);
   });
 });

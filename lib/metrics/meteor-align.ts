@@ -17,7 +17,7 @@
  */
 
 import { isPyWhitespaceCode } from './punkt.js';
-import { SpanInterner } from './span-interner.js';
+import { SPAN_HASH_SEED, SpanInterner, spanHash, spanHashFinish, spanHashStep } from './span-interner.js';
 import type { WordNet } from './wordnet.js';
 
 /** Match and chunk counts of one aligned pair (what the METEOR formula needs). */
@@ -170,24 +170,35 @@ export class MeteorAligner {
   private textIds(text: string): Int32Array {
     let count = 0;
     let start = -1;
+    let h = SPAN_HASH_SEED;
     for (let i = 0; i <= text.length; i++) {
-      if (i < text.length && !isPyWhitespaceCode(text.charCodeAt(i))) {
-        if (start < 0) start = i;
-        continue;
+      if (i < text.length) {
+        const c = text.charCodeAt(i);
+        if (!isPyWhitespaceCode(c)) {
+          if (start < 0) {
+            start = i;
+            h = SPAN_HASH_SEED;
+          }
+          h = spanHashStep(h, c);
+          continue;
+        }
       }
       if (start < 0) continue;
       if (count === this.scratch.length) this.scratch = grow(this.scratch);
-      this.scratch[count++] = this.rawId(text, start, i);
+      this.scratch[count++] = this.rawId(text, start, i, spanHashFinish(h));
       start = -1;
     }
     return this.scratch.slice(0, count);
   }
 
-  /** The id of the lower-cased form of the token `text[start, end)`. */
-  private rawId(text: string, start: number, end: number): number {
-    const id = this.rawIds.get(text, start, end);
-    return id >= 0 ? id : this.rawIds.intern(text, start, end, (token) => this.wordId(token.toLowerCase()));
+  /** The id of the lower-cased form of the token `text[start, end)` (whose `spanHash` is `hash`, when known). */
+  private rawId(text: string, start: number, end: number, hash: number = spanHash(text, start, end)): number {
+    const id = this.rawIds.get(text, start, end, hash);
+    return id >= 0 ? id : this.rawIds.intern(text, start, end, this.lowerWordId, hash);
   }
+
+  /** {@link MeteorAligner.wordId} of the lower-cased `token`. */
+  private readonly lowerWordId = (token: string): number => this.wordId(token.toLowerCase());
 
   /** The id of `word`, assigned on first sight. */
   private wordId(word: string): number {

@@ -18,7 +18,7 @@
  */
 
 import { porterStem } from './porter.js';
-import { SpanInterner } from './span-interner.js';
+import { SPAN_HASH_SEED, SpanInterner, spanHashFinish, spanHashStep } from './span-interner.js';
 
 const TOKEN = /[a-z0-9]+/g;
 
@@ -139,15 +139,21 @@ export class RougeIdTokenizer {
     const lower = text.toLowerCase();
     let count = 0;
     let start = -1;
+    let h = SPAN_HASH_SEED;
     for (let i = 0; i <= lower.length; i++) {
       const c = i < lower.length ? lower.charCodeAt(i) : 0;
       if ((c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39)) {
-        if (start < 0) start = i;
+        if (start < 0) {
+          start = i;
+          h = SPAN_HASH_SEED;
+        }
+        h = spanHashStep(h, c);
         continue;
       }
       if (start < 0) continue;
-      let g = this.interner.get(lower, start, i);
-      if (g < 0) g = this.interner.intern(lower, start, i, (token) => this.globalId(token));
+      const hash = spanHashFinish(h);
+      let g = this.interner.get(lower, start, i, hash);
+      if (g < 0) g = this.interner.intern(lower, start, i, this.globalId, hash);
       if (this.stamp[g] !== this.call) {
         this.stamp[g] = this.call;
         this.local[g] = this.next++;
@@ -160,7 +166,7 @@ export class RougeIdTokenizer {
   }
 
   /** The global id of a new raw token (of its stem when stemming applies). */
-  private globalId(raw: string): number {
+  private readonly globalId = (raw: string): number => {
     const token = this.useStemmer && raw.length > 3 ? porterStem(raw) : raw;
     let g = this.byToken.get(token);
     if (g === undefined) {
@@ -172,7 +178,7 @@ export class RougeIdTokenizer {
       }
     }
     return g;
-  }
+  };
 }
 
 /** `a` copied into a zero-filled array of `length`. */

@@ -44,9 +44,10 @@ export class SpanInterner {
    * @param text - the string holding the key.
    * @param start - where the key starts.
    * @param end - one past its end.
+   * @param hash - `spanHash(text, start, end)`, when the caller computed it while reading the key.
    */
-  get(text: string, start: number, end: number): number {
-    return this.slots[this.find(text, start, end, spanHash(text, start, end)) + 1]!;
+  get(text: string, start: number, end: number, hash: number = spanHash(text, start, end)): number {
+    return this.slots[this.find(text, start, end, hash) + 1]!;
   }
 
   /**
@@ -57,9 +58,9 @@ export class SpanInterner {
    * @param start - where the key starts.
    * @param end - one past its end.
    * @param make - the value of a new key, a non-negative integer.
+   * @param hash - `spanHash(text, start, end)`, when the caller computed it while reading the key.
    */
-  intern(text: string, start: number, end: number, make: (key: string) => number): number {
-    const hash = spanHash(text, start, end);
+  intern(text: string, start: number, end: number, make: (key: string) => number, hash: number = spanHash(text, start, end)): number {
     let at = this.find(text, start, end, hash);
     if (this.slots[at + 1] !== EMPTY) return this.slots[at + 1]!;
     const value = make(text.slice(start, end));
@@ -124,9 +125,26 @@ function emptySlots(size: number): Int32Array {
   return slots;
 }
 
-/** FNV-1a over the code units of `text[start, end)`. */
-function spanHash(text: string, start: number, end: number): number {
-  let h = 0x811c9dc5 | 0;
-  for (let i = start; i < end; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+/** The state {@link spanHashStep} starts from (FNV-1a's offset basis). */
+export const SPAN_HASH_SEED = 0x811c9dc5 | 0;
+
+/** One code unit `c` into the hash state `h` (FNV-1a). */
+export function spanHashStep(h: number, c: number): number {
+  return Math.imul(h ^ c, 0x01000193);
+}
+
+/** The key hash from the state after the key's last code unit. */
+export function spanHashFinish(h: number): number {
   return h ^ (h >>> 15);
+}
+
+/**
+ * The hash the table uses for the key `text[start, end)`: FNV-1a over its code units. A reader
+ * that scans the key anyway can compute it on the way ({@link SPAN_HASH_SEED}, one
+ * {@link spanHashStep} per code unit, {@link spanHashFinish}) and pass it to `get`/`intern`.
+ */
+export function spanHash(text: string, start: number, end: number): number {
+  let h = SPAN_HASH_SEED;
+  for (let i = start; i < end; i++) h = spanHashStep(h, text.charCodeAt(i));
+  return spanHashFinish(h);
 }

@@ -1,7 +1,7 @@
 // SpanInterner answers what a Map<string, number> over the substrings answers, through growth,
 // hash collisions of short keys, empty and non-ASCII keys.
 import { describe, expect, it } from 'vitest';
-import { SpanInterner } from '../../../lib/metrics/span-interner.js';
+import { SPAN_HASH_SEED, SpanInterner, spanHash, spanHashFinish, spanHashStep } from '../../../lib/metrics/span-interner.js';
 import { createPrng } from '../../../lib/metrics/stats.js';
 
 describe('SpanInterner', () => {
@@ -33,5 +33,20 @@ describe('SpanInterner', () => {
     expect(() => table.intern('ab', 0, 2, () => -1)).toThrow(RangeError);
     expect(() => table.intern('ab', 0, 2, () => 1.5)).toThrow(RangeError);
     expect(table.get('ab', 0, 2)).toBe(-1);
+  });
+
+  it('hashes a key read one code unit at a time as spanHash does, and finds keys by that hash', () => {
+    const text = 'the Caf\u00e9 \ud83d\ude00 x';
+    const table = new SpanInterner(16);
+    for (const [start, end] of [[0, 3], [4, 8], [9, 11], [12, 13], [3, 3]] as const) {
+      let h = SPAN_HASH_SEED;
+      for (let i = start; i < end; i++) h = spanHashStep(h, text.charCodeAt(i));
+      expect(spanHashFinish(h)).toBe(spanHash(text, start, end));
+      const value = table.intern(text, start, end, () => start, spanHashFinish(h));
+      expect(table.get(text, start, end)).toBe(value);
+      expect(table.get(text.slice(start, end), 0, end - start, spanHashFinish(h))).toBe(value);
+    }
+    // A wrong hash misses the key: the hash given is the one used.
+    expect(table.get(text, 0, 3, spanHash(text, 0, 3) ^ 1)).toBe(-1);
   });
 });

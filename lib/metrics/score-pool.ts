@@ -15,6 +15,15 @@ import { Worker } from 'node:worker_threads';
 import type { ResampleTask } from './resample.js';
 import { wordNetBytes, type WordNetBytes } from './wordnet.js';
 
+/**
+ * The young generation of each worker's heap, in MB. Scoring allocates many short-lived strings
+ * and arrays and keeps few; V8's default lets the young generation grow to tens of MB, whose
+ * fresh pages each cost a page fault (about 7 us of kernel time on the 2-core VM measured). Capped,
+ * the 4,000-pair State of the Union run took about 7,000 fewer page faults and 5% less CPU (any
+ * cap from 3 to 12 MB measured the same).
+ */
+export const WORKER_YOUNG_GENERATION_MB = 8;
+
 /** What each worker builds its scorer from (`workerData`); WordNet comes as its first message. */
 export interface ScoreWorkerSettings {
   /** NLTK data folder of the Punkt parameters (for batches of raw texts). */
@@ -83,7 +92,7 @@ export class ScorePool implements AsyncDisposable {
     }
     for (let i = 0; i < threads; i++) {
       const workerData: ScoreWorkerSettings = settings;
-      const worker = new Worker(script, { workerData });
+      const worker = new Worker(script, { workerData, resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB } });
       const slot: Slot = { worker, busy: 0 };
       worker.on('message', (msg: ScorePoolResponse) => this.settle(msg));
       worker.on('error', (err) => this.fail(err));

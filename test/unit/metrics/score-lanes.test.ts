@@ -65,14 +65,20 @@ describe('scoreOnLanes', () => {
 
   it('tokenizes here only while the workers hold TOKENIZE_QUEUE batches each', async () => {
     // Workers that answer at once never fall behind: they tokenize everything.
-    const quick = fakeWorkers(1, { delay: 0 });
+    const quick = fakeWorkers(2, { delay: 0 });
     await scoreOnLanes(input(200), quick, local, async () => undefined, 8);
     expect(quick.tokenized).toBe(0);
     // Slow workers do: the calling thread takes the tokenizing over.
-    const slow = fakeWorkers(1, { delay: 4 * TOKENIZE_QUEUE });
+    const slow = fakeWorkers(2, { delay: 4 * TOKENIZE_QUEUE });
     await scoreOnLanes(input(400), slow, local, async () => undefined, 8);
     expect(slow.tokenized).toBeGreaterThan(0);
-    expect(slow.raw).toBeGreaterThanOrEqual(TOKENIZE_QUEUE);
+    expect(slow.raw).toBeGreaterThanOrEqual(2 * TOKENIZE_QUEUE);
+  });
+
+  it('tokenizes every batch here for a single worker, however fast it is', async () => {
+    const quick = fakeWorkers(1, { delay: 0 });
+    expect(await scoreOnLanes(input(200), quick, local, async () => undefined, 8)).toEqual({ tokenizedHere: 25, tokenizedThere: 0 });
+    expect(quick.raw).toBe(0);
   });
 
   it("passes a worker's error on", async () => {

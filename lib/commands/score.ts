@@ -10,6 +10,7 @@ import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { scoreFile, SCORE_METRICS, type ScoreMetric, type ScoreSummary, type SkippedLine } from '../metrics/score-file.js';
 import { DEFAULT_RESAMPLES, DEFAULT_SEED } from '../metrics/stats.js';
+import { lowerInliningBudget } from './inlining-budget.js';
 import { numberArg } from './number-arg.js';
 
 /** Where the command writes (defaults to the process streams; tests pass their own). */
@@ -72,6 +73,7 @@ export function registerScoreCommand(
       availableParallelism(),
     )
     .action(async (file: string, options: ScoreCommandOptions) => {
+      lowerInliningBudget();
       await runScore(file, options, io);
     });
 }

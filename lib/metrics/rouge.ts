@@ -78,7 +78,7 @@ function ngramOverlap(ref: Int32Array, pred: Int32Array, n: number, vocabularySi
   if (ref.length < n || pred.length < n) return 0;
   let overlap = 0;
   if (n === 1) {
-    const counts = new Int32Array(vocabularySize);
+    const counts = zeroScratch(vocabularySize);
     for (let i = 0; i < ref.length; i++) counts[ref[i]!]!++;
     for (let i = 0; i < pred.length; i++) {
       const id = pred[i]!;
@@ -87,6 +87,7 @@ function ngramOverlap(ref: Int32Array, pred: Int32Array, n: number, vocabularySi
         counts[id]!--;
       }
     }
+    for (let i = 0; i < ref.length; i++) counts[ref[i]!] = 0; // the only entries touched
     return overlap;
   }
   if (n === 2 && vocabularySize * vocabularySize <= BIGRAM_TABLE_MAX) return bigramOverlap(ref, pred, vocabularySize);
@@ -122,6 +123,22 @@ function ngramOverlap(ref: Int32Array, pred: Int32Array, n: number, vocabularySi
   }
   return overlap;
 }
+
+/**
+ * Scratch for the per-pair tables of {@link ngramOverlap} (unigram counts) and
+ * {@link lcsLengthIds} (position masks), all zeros between calls: each call clears what it set,
+ * which costs less than allocating and zero-filling a new typed array per pair.
+ */
+let zeros = new Int32Array(1024);
+
+/** {@link zeros}, grown to at least `length` entries (all zero). */
+function zeroScratch(length: number): Int32Array {
+  if (zeros.length < length) zeros = new Int32Array(Math.max(length, zeros.length * 2));
+  return zeros;
+}
+
+/** The bit vector of {@link lcsLengthIds}, reused. */
+let lcsVector = new Int32Array(64);
 
 /** Largest V * V for which bigrams are counted in a table (4 MiB) rather than a map. */
 const BIGRAM_TABLE_MAX = 1 << 20;
@@ -224,9 +241,11 @@ export function lcsLengthIds(a: Int32Array, b: Int32Array, vocabularySize: numbe
   const m = bits.length;
   if (m === 0) return 0;
   const words = (m + 31) >>> 5;
-  const masks = new Int32Array(vocabularySize * words);
+  const masks = zeroScratch(vocabularySize * words);
   for (let i = 0; i < m; i++) masks[bits[i]! * words + (i >>> 5)]! |= 1 << (i & 31);
-  const v = new Int32Array(words).fill(-1);
+  if (lcsVector.length < words) lcsVector = new Int32Array(Math.max(words, lcsVector.length * 2));
+  const v = lcsVector;
+  v.fill(-1, 0, words);
   for (let j = 0; j < other.length; j++) {
     const base = other[j]! * words;
     let carry = 0;
@@ -238,12 +257,13 @@ export function lcsLengthIds(a: Int32Array, b: Int32Array, vocabularySize: numbe
       v[k] = sum | (vk & ~u); // `sum | x` takes sum modulo 2^32
     }
   }
-  let zeros = 0;
+  for (let i = 0; i < m; i++) masks[bits[i]! * words + (i >>> 5)] = 0; // the only entries set
+  let zeroBits = 0;
   for (let k = 0; k < words; k++) {
     const valid = k === words - 1 && (m & 31) !== 0 ? (1 << (m & 31)) - 1 : -1;
-    zeros += popcount(~v[k]! & valid);
+    zeroBits += popcount(~v[k]! & valid);
   }
-  return zeros;
+  return zeroBits;
 }
 
 /** Number of set bits of a 32-bit integer. */

@@ -65,6 +65,18 @@ export interface ServeBenchPoint {
 }
 
 const KEY = 'sk-bench-00000000';
+
+/**
+ * The pause before each timed wave. A server does work after its requests end (llama-server, for
+ * one, keeps the slot's prompt in its RAM cache, `--cache-ram`), and without a pause that work
+ * ran during the other server's next wave: at N = 1 our time to first token was ~43 ms after a
+ * llama-server wave and ~32 ms after one of ours, llama-server's ~32 ms after ours and ~26 ms
+ * after its own (8 alternating waves). The two servers never share a machine in use, so neither
+ * is charged for the other's.
+ */
+const SETTLE_MS = 500;
+
+const settle = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 const PROMPT = 'Once upon a time, in a small village by the sea, there lived an old fisherman who';
 const PROFILE = [
   'The sea was calm and the boats came home with silver fish at dawn.',
@@ -298,10 +310,14 @@ async function benchAt(s: ServeBenchSettings, model: string, n: number, dir: str
       let x;
       let y;
       if (w % 2 === 0) {
+        await settle();
         x = await runWave(specOurs);
+        await settle();
         y = await theirWave(specTheirs, log);
       } else {
+        await settle();
         y = await theirWave(specTheirs, log);
+        await settle();
         x = await runWave(specOurs);
       }
       a.push(x);

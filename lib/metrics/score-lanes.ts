@@ -3,12 +3,13 @@
  * the rows, scores ROUGE, and hands each batch's METEOR to the workers (a {@link ScorePool}, or
  * anything with its `meteor`/`resample` methods), tokenizing the texts itself while the workers
  * are behind (they hold at least {@link TOKENIZE_QUEUE} batches each) and leaving that to them
- * while they keep up; a single worker is left the alignment alone. So the work is cut by stage, not by row: METEOR's alignment, whose word
- * caches (ids, stems, WordNet synonyms) are most of its cost on first sight of a word, runs only
- * on the workers, and is not paid again by a second thread (measured: cutting by row, each thread
- * warming its own caches, was slower than one thread on two cores). Every example is handed on
- * in file order, and the numbers do not depend on which thread did what. The bootstrap is cut
- * into slices: one per worker and one for the calling thread.
+ * while they keep up; a single worker is left the alignment alone. So the work is cut by stage,
+ * not by row: METEOR's alignment, whose word caches (ids, stems, WordNet synonyms) are most of
+ * its cost on first sight of a word, runs only on the workers, and is not paid again by a second
+ * thread (measured: cutting by row, each thread warming its own caches, was slower than one
+ * thread on two cores). Every example is handed on in file order, and the numbers do not depend
+ * on which thread did what. The bootstrap is cut into slices: one per worker and one for the
+ * calling thread.
  * @module
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';

@@ -49,10 +49,13 @@ interface Rule {
 
 /** The characters the rules' conditions name, one bit each (32, as an int32 holds). */
 const CONDITION_CHARS = '«“‘„`"\'.:,;@#$%&\u2014?!*[](){}<>-»”’';
+/** The bit of each ASCII code (0 for the others), and of each non-ASCII condition character. */
 const ASCII_BITS = new Int32Array(128);
+const OTHER_BITS = new Map<number, number>();
 for (let i = 0; i < CONDITION_CHARS.length; i++) {
   const c = CONDITION_CHARS.charCodeAt(i);
   if (c < 128) ASCII_BITS[c] = 1 << i;
+  else OTHER_BITS.set(c, 1 << i);
 }
 const BIT_DOUBLE_QUOTE = 1 << CONDITION_CHARS.indexOf('"');
 const BIT_QUOTE = 1 << CONDITION_CHARS.indexOf("'");
@@ -60,20 +63,7 @@ const BIT_BACKTICK = 1 << CONDITION_CHARS.indexOf('`');
 
 /** The bit of character code `c` in {@link CONDITION_CHARS}, or 0. */
 function charBit(c: number): number {
-  if (c < 128) return ASCII_BITS[c]!;
-  switch (c) {
-    case 0xab: // «
-    case 0x201c: // “
-    case 0x2018: // ‘
-    case 0x201e: // „
-    case 0x2014: // —
-    case 0xbb: // »
-    case 0x201d: // ”
-    case 0x2019: // ’
-      return 1 << CONDITION_CHARS.indexOf(String.fromCharCode(c));
-    default:
-      return 0;
-  }
+  return c < 128 ? ASCII_BITS[c]! : (OTHER_BITS.get(c) ?? 0);
 }
 
 /** The bits of the characters of `chars`. */
@@ -91,10 +81,7 @@ function charBits(chars: string): number {
  */
 function presentBits(text: string): number {
   let bits = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    bits |= c < 128 ? ASCII_BITS[c]! : charBit(c);
-  }
+  for (let i = 0; i < text.length; i++) bits |= charBit(text.charCodeAt(i));
   if ((bits & BIT_DOUBLE_QUOTE) !== 0) bits |= BIT_QUOTE | BIT_BACKTICK;
   if ((bits & BIT_QUOTE) !== 0) bits |= BIT_BACKTICK;
   return bits;
@@ -146,6 +133,9 @@ const PARENS_BRACKETS: Rule = rule(/[\][(){}<>]/gu, ' $& ', '[](){}<>');
 
 /** `DOUBLE_DASHES`. */
 const DOUBLE_DASHES: Rule = rule(/--/gu, ' -- ', '-', '--');
+
+/** The rules before the sentence is padded with a space on each side, in NLTK's order. */
+const OPENING: readonly Rule[] = [...STARTING_QUOTES, ...PUNCTUATION, PARENS_BRACKETS, DOUBLE_DASHES];
 
 /** `ENDING_QUOTES`. */
 const ENDING_QUOTES: readonly Rule[] = [
@@ -231,10 +221,7 @@ export function treebankWordTokenize(text: string): string[] {
 export function treebankWordText(text: string): string {
   const present = presentBits(text);
   let t = text;
-  for (const r of STARTING_QUOTES) t = apply(t, r, present);
-  for (const r of PUNCTUATION) t = apply(t, r, present);
-  t = apply(t, PARENS_BRACKETS, present);
-  t = apply(t, DOUBLE_DASHES, present);
+  for (const r of OPENING) t = apply(t, r, present);
   t = ` ${t} `;
   for (const r of ENDING_QUOTES) t = apply(t, r, present);
   const words = CONTRACTION_WORDS.test(t);
@@ -251,10 +238,7 @@ export function treebankWordText(text: string): string {
  */
 export function treebankWordTextAllRules(text: string): string {
   let t = text;
-  for (const r of STARTING_QUOTES) t = applyAlways(t, r);
-  for (const r of PUNCTUATION) t = applyAlways(t, r);
-  t = applyAlways(t, PARENS_BRACKETS);
-  t = applyAlways(t, DOUBLE_DASHES);
+  for (const r of OPENING) t = applyAlways(t, r);
   t = ` ${t} `;
   for (const r of ENDING_QUOTES) t = applyAlways(t, r);
   for (const r of CONTRACTIONS) t = applyAlways(t, r);

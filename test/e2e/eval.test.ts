@@ -16,7 +16,7 @@ import type { RunMetrics } from '../../lib/eval/runner.js';
 import { summarizeRun } from '../../lib/eval/summary.js';
 import { startHubServer, type HubServer } from '../helpers/hub-server.js';
 import { writeLongLampParquet } from '../helpers/write-parquet.js';
-import { FIXTURE_USERS, baseArgs, byPair, canRunE2e, fixtureRows, nltkData, runCli, startCli, tinyModel, writeFixture } from './eval-fixture.js';
+import { FIXTURE_USERS, baseArgs, byPair, canRunE2e, fixtureRows, nltkData, runCli, startCli, tinyModel, writeFixture, type CliResult } from './eval-fixture.js';
 
 const STORIES_SHA256 = '047bf46455a544931cff6fef14d7910154c56afbc23ab1c5e56a72e69912c04b';
 const CHROMIUM = '/usr/bin/chromium';
@@ -173,7 +173,7 @@ describe.skipIf(!canRunE2e)('persona-gen eval (end to end)', () => {
     // the child's stderr late) has tested nothing, so it is started again, up to 4 times. One
     // sequence at a time leaves the most work after the first line.
     let dir = '';
-    let stopped: Awaited<ReturnType<typeof runCli>> | undefined;
+    let stopped: CliResult | undefined;
     for (let attempt = 0; attempt < 4 && (stopped === undefined || stopped.code === 0); attempt++) {
       dir = path.join(root, `run-sigint-${attempt}`);
       let sentSigint = false;

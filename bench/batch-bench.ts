@@ -180,16 +180,18 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
   const contextSize = maxP * perSeq;
   // perSeq cells per sequence stream on both sides: attention runs over a stream's used cells
   // rounded up to 256 but never past the stream's size, so more cells would cost the engine
-  // work llama-batched-bench does not do. The engine's batch may not exceed a stream's cells.
+  // work llama-batched-bench does not do. Steps of up to 2048 tokens (computed in passes of
+  // 512), as llama-batched-bench's -b 2048 -ub 512: all prompts of a call are read in one step,
+  // so every sequence starts generating in the same step as there.
   // No shared prompts for the decode figures: a slot keeps a finished request's prompt, so the
   // 1-token call after the full one (aggregateMany) would skip its prompt and the difference
   // would count the prompt's time as decoding. The prefix figures load models of their own.
-  const batchSize = Math.min(512, perSeq);
+  const batchSize = Math.min(2048, perSeq * maxP);
   const loadOptions = {
     threads: o.threads, contextSize: perSeq, batchSize, parallel: maxP, flashAttention: o.flashAttention, sharePrompts: false,
   };
   const model = await o.library.loadModel(file.path, loadOptions);
-  const serialModel = o.serialLibrary === o.library ? model : await o.serialLibrary.loadModel(file.path, { threads: o.threads, contextSize: perSeq, batchSize });
+  const serialModel = o.serialLibrary === o.library ? model : await o.serialLibrary.loadModel(file.path, { threads: o.threads, contextSize: perSeq, batchSize: Math.min(batchSize, perSeq) });
   let matrix: VocabMatrix | undefined;
   try {
     const engine = typeof model.generateMany === 'function';

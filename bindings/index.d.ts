@@ -117,7 +117,7 @@ export interface NativeEngineStats {
 export interface NativeEngineOptions {
   /** KV cells each sequence may use (prompt + generated tokens). */
   contextSize?: number;
-  /** Most tokens per llama_decode. */
+  /** Most tokens per llama_decode (at most contextSize x parallel; computed in passes of at most 512). */
   batchSize?: number;
   threads?: number;
   /** Sequence slots: most sequences decoded at once (1-256, at most batchSize). */

@@ -25,7 +25,12 @@ export interface LoadModelOptions {
   contextSize?: number;
   /** CPU threads of the model's batch engine (all its sequences together). Default: the machine's available parallelism. */
   threads?: number;
-  /** Most tokens per decode step (generated tokens of all sequences plus prompt chunks). Default 512 (at most contextSize). */
+  /**
+   * Most tokens per decode step (generated tokens of all sequences plus prompt chunks), at most
+   * contextSize x parallel. llama.cpp computes a step in passes of at most 512 tokens; a larger
+   * batch lets one step read several waiting prompts, so requests that arrive together start
+   * generating together. Default 512 (at most contextSize).
+   */
   batchSize?: number;
   /**
    * Sequence slots of the model's batch engine: the most generations decoded together in one
@@ -115,8 +120,10 @@ export async function loadModel(path: string, options: LoadModelOptions = {}): P
   expectType(options !== null && typeof options === 'object', 'options must be an object');
   const contextSize = checkNumber(options.contextSize, 'options.contextSize', 16, 1 << 20, true) ?? 2048;
   const threads = checkNumber(options.threads, 'options.threads', 1, 1024, true) ?? defaultThreads();
-  const batchSize = checkNumber(options.batchSize, 'options.batchSize', 1, contextSize, true) ?? Math.min(512, contextSize);
-  const parallel = checkNumber(options.parallel, 'options.parallel', 1, Math.min(256, batchSize), true) ?? Math.min(DEFAULT_PARALLEL, batchSize);
+  const slots = checkNumber(options.parallel, 'options.parallel', 1, 256, true);
+  // A step may read several sequences' prompts at once: up to the context's cells in all.
+  const batchSize = checkNumber(options.batchSize, 'options.batchSize', 1, contextSize * (slots ?? DEFAULT_PARALLEL), true) ?? Math.min(512, contextSize);
+  const parallel = checkNumber(slots, 'options.parallel', 1, Math.min(256, batchSize), true) ?? Math.min(DEFAULT_PARALLEL, batchSize);
   const gpuLayers = checkNumber(options.gpuLayers, 'options.gpuLayers', -1, 100_000, true) ?? 0;
   if (options.sharePrompts !== undefined) expectType(typeof options.sharePrompts === 'boolean', 'options.sharePrompts must be a boolean');
   if (options.flashAttention !== undefined) expectType(typeof options.flashAttention === 'boolean', 'options.flashAttention must be a boolean');

@@ -1,5 +1,6 @@
 #include "AddonModel.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <thread>
@@ -51,10 +52,12 @@ Napi::Value AddonModel::Load(const Napi::CallbackInfo & info) {
     // The batch engine: parallel sequences of contextSize cells each, in one context.
     EngineSettings & e = params.engine;
     e.n_ctx_seq = static_cast<uint32_t>(intOption(opts, "contextSize", 2048, 16, 1 << 20));
-    e.n_batch = static_cast<uint32_t>(intOption(opts, "batchSize", 512, 1, static_cast<int32_t>(e.n_ctx_seq)));
+    e.n_parallel = static_cast<uint32_t>(intOption(opts, "parallel", 1, 1, static_cast<int32_t>(kMaxSequences)));
+    // One step may read several prompts: at most every sequence's cells.
+    const uint64_t all_cells = std::min<uint64_t>(static_cast<uint64_t>(e.n_ctx_seq) * e.n_parallel, kMaxContextCells);
+    e.n_batch = static_cast<uint32_t>(intOption(opts, "batchSize", 512, 1, static_cast<int32_t>(all_cells)));
     const int32_t hw = static_cast<int32_t>(std::max(1u, std::thread::hardware_concurrency()));
     e.n_threads = intOption(opts, "threads", hw, 1, 1024);
-    e.n_parallel = static_cast<uint32_t>(intOption(opts, "parallel", 1, 1, static_cast<int32_t>(kMaxSequences)));
     e.share_prompts = boolOption(opts, "sharePrompts", true);
     e.flash_attention = boolOption(opts, "flashAttention", false);
     if (e.n_parallel > e.n_batch) {

@@ -79,7 +79,7 @@ bool BatchEngine::createContext() {
     const uint32_t streams = settings_.n_parallel + (spare_ >= 0 ? 1 : 0);
     cp.n_ctx = settings_.n_ctx_seq * streams;
     cp.n_batch = settings_.n_batch;
-    cp.n_ubatch = settings_.n_batch;
+    cp.n_ubatch = std::min(settings_.n_batch, kMaxPassTokens);
     cp.n_seq_max = streams;
     cp.n_outputs_max = streams;  // one logits row per sequence and step (llama.cpp reserves one per stream)
     cp.kv_unified = false;  // one KV stream per sequence (see the header)

@@ -56,9 +56,13 @@ namespace persona {
 // export): loadModel's largest `parallel`, and the engine's spare stream needs one below it.
 constexpr uint32_t kMaxSequences = 256;
 
+// Most tokens llama.cpp computes in one pass over the weights (n_ubatch, its own default): a
+// larger batch is split into passes of this size, so its compute buffers stay the same size.
+constexpr uint32_t kMaxPassTokens = 512;
+
 struct EngineSettings {
     uint32_t n_ctx_seq = 2048;  // KV cells one sequence may use (loadModel's contextSize)
-    uint32_t n_batch = 512;     // tokens per llama_decode
+    uint32_t n_batch = 512;     // tokens per llama_decode (at most n_ctx_seq * n_parallel)
     int32_t n_threads = 4;
     uint32_t n_parallel = 4;    // sequence slots (n_seq_max)
     bool share_prompts = true;  // copy shared prompt prefixes' KV cells instead of decoding them

@@ -74,25 +74,29 @@ async function checkExactness(name: string, file: string, requests: BatchRequest
   } finally {
     single.dispose();
   }
-  const many = await loadModel(file, { contextSize, threads: 1, parallel: 16 });
-  try {
-    let total = 0;
-    let same = 0;
-    for (const parallel of PARALLELS) {
-      const got = await many.generateMany(requests, { parallel });
-      const a = agreement(reference, got);
-      total += got.length;
-      same += a.same;
-      console.log(
-        `[engine] ${name} parallel ${parallel}: ${a.same}/${got.length} sequences identical to one-at-a-time` +
-          (a.firstDivergence === null ? '' : `, first divergent position ${a.firstDivergence}`),
-      );
+  // The default batch (at most one sequence's cells), and steps that read up to 16 prompts at
+  // once, which llama.cpp computes in several passes of at most 512 tokens.
+  for (const batchSize of [undefined, contextSize * 16]) {
+    const many = await loadModel(file, { contextSize, threads: 1, parallel: 16, ...(batchSize ? { batchSize } : {}) });
+    try {
+      let total = 0;
+      let same = 0;
+      for (const parallel of PARALLELS) {
+        const got = await many.generateMany(requests, { parallel });
+        const a = agreement(reference, got);
+        total += got.length;
+        same += a.same;
+        console.log(
+          `[engine] ${name} batch ${many.batchSize} parallel ${parallel}: ${a.same}/${got.length} sequences identical to one-at-a-time` +
+            (a.firstDivergence === null ? '' : `, first divergent position ${a.firstDivergence}`),
+        );
+      }
+      console.log(`[engine] ${name} batch ${many.batchSize}: agreement ${((100 * same) / total).toFixed(1)}% over ${total} sequences`);
+      expect(same / total).toBeGreaterThanOrEqual(0.99);
+      expect(many.engineStats().maxBatchSequences).toBeGreaterThanOrEqual(Math.min(16, requests.length));
+    } finally {
+      many.dispose();
     }
-    console.log(`[engine] ${name}: agreement ${((100 * same) / total).toFixed(1)}% over ${total} sequences`);
-    expect(same / total).toBeGreaterThanOrEqual(0.99);
-    expect(many.engineStats().maxBatchSequences).toBeGreaterThanOrEqual(Math.min(16, requests.length));
-  } finally {
-    many.dispose();
   }
 }
 
@@ -361,6 +365,10 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     expect(await model.generateMany([])).toEqual([]);
     await expect(loadModel(storiesModel, { parallel: 0 })).rejects.toThrow(/options\.parallel/);
     await expect(loadModel(storiesModel, { batchSize: 4, parallel: 8 })).rejects.toThrow(/options\.parallel must be between 1 and 4/);
+    await expect(loadModel(storiesModel, { contextSize: 64, parallel: 2, batchSize: 129 })).rejects.toThrow(/options\.batchSize must be between 1 and 128/);
+    const wide = await loadModel(storiesModel, { contextSize: 64, parallel: 2, batchSize: 128, threads: 1 });
+    expect(wide.batchSize).toBe(128);
+    wide.dispose();
     await expect(loadModel(storiesModel, { contextSize: 1 << 20, parallel: 16 })).rejects.toThrow(/KV cells/);
     await expect(loadModel(storiesModel, { sharePrompts: 1 as unknown as boolean })).rejects.toThrow(/options\.sharePrompts must be a boolean/);
     await expect(loadModel(storiesModel, { flashAttention: 'yes' as unknown as boolean })).rejects.toThrow(/options\.flashAttention must be a boolean/);

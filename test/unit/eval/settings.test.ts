@@ -34,7 +34,7 @@ describe('resolveEvalSettings', () => {
       minP: 0.05,
       seed: 0,
       threads: 3,
-      parallel: 8,
+      parallel: 16,
       contextSize: null,
       guardTopK: null,
       guardMinP: null,

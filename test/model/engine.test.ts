@@ -229,9 +229,14 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     const together = (await model.generateMany(requests)).map((r) => Array.from(r.tokens));
     const before = model.engineStats();
     const running: Promise<GenerationResult>[] = [];
+    // Each request joins once the one before it has produced text, so it joins while that one
+    // runs (a fixed pause let a fast or a slow machine run them one after another).
     for (const { prompt, ...opts } of requests) {
-      running.push(model.generate(prompt, opts));
-      await new Promise((r) => setTimeout(r, 2 + running.length));
+      let started!: () => void;
+      const streaming = new Promise<void>((r) => (started = r));
+      const result = model.generate(prompt, { ...opts, onText: () => started() });
+      running.push(result);
+      await Promise.race([streaming, result]);
     }
     const got = (await Promise.all(running)).map((r) => Array.from(r.tokens));
     got.forEach((t, i) => expect(t.length).toBe(requests[i]!.maxTokens));

@@ -111,6 +111,8 @@ export interface NativeEngineStats {
   maxBatchSequences: number;
   /** Running sequences moved to a lower slot so that the running ones stay consecutive (one pass over the weights per step). */
   sequenceMoves: number;
+  /** Steps whose compute graph llama.cpp reused from the step before (same batch shape and sequences) instead of building it again. */
+  graphsReused: number;
 }
 
 /** Settings of a model's batch engine, fixed at load. */

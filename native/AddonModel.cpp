@@ -351,6 +351,7 @@ Napi::Value AddonModel::EngineStatsJs(const Napi::CallbackInfo & info) {
     out.Set("promptTokensReused", static_cast<double>(s.prompt_tokens_reused));
     out.Set("maxBatchSequences", static_cast<double>(s.max_batch_sequences));
     out.Set("sequenceMoves", static_cast<double>(s.sequence_moves));
+    out.Set("graphsReused", static_cast<double>(s.graphs_reused));
     return out;
 }
 

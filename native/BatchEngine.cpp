@@ -68,6 +68,7 @@ EngineStats BatchEngine::stats() const {
     s.prompt_tokens_reused = prompt_reused_.load();
     s.max_batch_sequences = max_batch_seqs_.load();
     s.sequence_moves = moves_.load();
+    s.graphs_reused = graphs_reused_.load();
     std::lock_guard<std::mutex> lock(mutex_);
     s.waiting = static_cast<uint32_t>(waiting_.size());
     for (const auto & slot : slots_) s.active += slot ? 1 : 0;
@@ -385,6 +386,7 @@ void BatchEngine::decodeParts(const std::vector<Part> & parts, size_t begin, siz
 void BatchEngine::afterDecode(const std::vector<Part> & parts, size_t begin, size_t end,
                               const std::vector<int32_t> & rows) {
     steps_++;
+    graphs_reused_.store(static_cast<uint64_t>(llama_perf_context(ctx_.get()).n_reused));
     tokens_decoded_ += static_cast<uint64_t>(batch_.n_tokens);
     const uint64_t n_seqs = end - begin;
     if (n_seqs > max_batch_seqs_.load()) max_batch_seqs_.store(n_seqs);

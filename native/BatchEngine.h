@@ -80,6 +80,7 @@ struct EngineStats {
     uint64_t prompt_tokens_reused = 0;  // prompt tokens copied from another sequence's cells
     uint64_t max_batch_sequences = 0;  // most sequences in one llama_decode
     uint64_t sequence_moves = 0;       // running sequences moved to a lower slot (compact())
+    uint64_t graphs_reused = 0;        // steps whose compute graph llama.cpp reused from the step before
 };
 
 class BatchEngine {
@@ -161,6 +162,7 @@ class BatchEngine {
     std::atomic<uint64_t> prompt_reused_{0};
     std::atomic<uint64_t> max_batch_seqs_{0};
     std::atomic<uint64_t> moves_{0};
+    std::atomic<uint64_t> graphs_reused_{0};
     std::atomic<uint32_t> context_cells_{0};
 };
 

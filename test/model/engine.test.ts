@@ -252,6 +252,16 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     expect(after.steps - before.steps).toBeLessThan(got.reduce((n, t) => n + t.length, 0));
   });
 
+  it('one-token steps of the same sequences reuse the compute graph of the step before (graphsReused)', async () => {
+    await model.generate('Once upon a time', { maxTokens: 8 });  // any graph before: the next one is built anew
+    const before = model.engineStats();
+    await model.generate('Lily and Tom went to the park.', { maxTokens: 40 });
+    const after = model.engineStats();
+    expect(after.steps - before.steps).toBe(40);
+    // The prompt's step and the first one-token step build their graphs; the other 38 reuse one.
+    expect(after.graphsReused - before.graphsReused).toBe(38);
+  });
+
   it('requests sharing a prompt copy its KV cells instead of decoding it again, with the results of decoding it', async () => {
     const prompt = 'Once upon a time there was a little girl named Lily. She loved to play';
     const rows = matrix.toArray();

@@ -13,6 +13,8 @@ export interface NativeModelInfo {
   sizeBytes: number;
   description: string;
   architecture?: string;
+  /** Bytes of one KV cell over all layers (f16 keys and values): n_layer x n_head_kv x (key_length + value_length) x 2; 0 for recurrent models. An upper estimate where layers differ (sliding-window layers). */
+  kvCellBytes: number;
   bos: number;
   eos: number;
   addBos: boolean;

@@ -5,6 +5,8 @@
 export { loadModel, defaultThreads, Model } from './model.js';
 export type { LoadModelOptions, TokenKind, ChatMessage, TokenizeOptions, PromptTokensOptions, EmbeddingRows, ModelInfo, EngineStats } from './model.js';
 export type { BatchRequest, GenerateManyOptions } from './generate-many.js';
+export { KV_MEMORY_SHARE, availableMemory, fitParallel, kvCacheBytes } from './kv-memory.js';
+export type { FitParallelOptions, ParallelFit } from './kv-memory.js';
 export { VocabMatrix } from './vocab-matrix.js';
 export type { VocabMatrixOptions, VocabMatrixDtype } from './vocab-matrix.js';
 export type {

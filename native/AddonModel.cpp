@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <cstring>
+#include <string>
 #include <thread>
 
 #include "AddonState.h"
@@ -20,6 +22,28 @@ namespace persona {
 namespace {
 
 constexpr uint64_t kMaxContextCells = 1u << 22;  // KV cells of one engine context, all sequences
+
+// An integer of the model's GGUF metadata, or `fallback` when the key is absent or not a number.
+int64_t metaInt(const llama_model * m, const std::string & key, int64_t fallback) {
+    char buf[64] = {0};
+    if (llama_model_meta_val_str(m, key.c_str(), buf, sizeof buf) < 0) return fallback;
+    char * end = nullptr;
+    const long long v = std::strtoll(buf, &end, 10);
+    return end != buf && *end == '\0' && v > 0 ? static_cast<int64_t>(v) : fallback;
+}
+
+// Bytes of one KV cell over all layers in the engine's f16 cache: n_layer x n_head_kv x
+// (key_length + value_length) x 2. An estimate: models whose layers differ (sliding-window
+// layers, per-layer head counts) use less. Recurrent models keep a fixed state per sequence: 0.
+double kvCellBytes(const llama_model * m, const std::string & arch) {
+    if (llama_model_is_recurrent(m)) return 0.0;
+    const int64_t heads = std::max<int64_t>(1, llama_model_n_head(m));
+    const int64_t head_dim = llama_model_n_embd(m) / heads;
+    const int64_t k = metaInt(m, arch + ".attention.key_length", head_dim);
+    const int64_t v = metaInt(m, arch + ".attention.value_length", k);
+    return static_cast<double>(llama_model_n_layer(m)) * static_cast<double>(llama_model_n_head_kv(m)) *
+           static_cast<double>(k + v) * 2.0;
+}
 
 }  // namespace
 
@@ -130,6 +154,7 @@ Napi::Value AddonModel::Info(const Napi::CallbackInfo & info) {
     out.Set("description", desc);
     char arch[128] = {0};
     if (llama_model_meta_val_str(m, "general.architecture", arch, sizeof arch) >= 0) out.Set("architecture", arch);
+    out.Set("kvCellBytes", kvCellBytes(m, arch));
     out.Set("bos", llama_vocab_bos(v));
     out.Set("eos", llama_vocab_eos(v));
     out.Set("addBos", llama_vocab_get_add_bos(v));

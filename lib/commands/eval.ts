@@ -24,6 +24,7 @@ import {
 } from '../eval/settings.js';
 import type { EvalProgressMode, ProgressStream } from '../eval/progress.js';
 import { formatSummaryTables } from '../eval/table.js';
+import { KV_MEMORY_SHARE } from '../kv-memory.js';
 import { numberArg } from './number-arg.js';
 
 /** Where run folders go by default. */
@@ -53,7 +54,7 @@ export function addRunOptions(cmd: Command): Command {
     .option('--min-p <p>', 'min-p when sampling (default 0.05)', numberArg('--min-p'))
     .option('--seed <s>', 'sampler seed, the same for every system (default 0)', numberArg('--seed'))
     .option('--threads <n>', `CPU threads (default ${defaultThreads()} here)`, numberArg('--threads'))
-    .option('--parallel <n>', `sequences decoded at once (default ${DEFAULT_EVAL_PARALLEL}; speed only)`, numberArg('--parallel'))
+    .option('--parallel <n>', `sequences decoded at once (default ${DEFAULT_EVAL_PARALLEL}, fewer where the KV cache would take over ${KV_MEMORY_SHARE * 100}% of the free memory; speed only)`, numberArg('--parallel'))
     .option('--context-size <n>', "context size (default: the model's training context, at most 4096)", numberArg('--context-size'))
     .option('--guard-top-k <k>', 'guard: drop all but the top-k tokens by unbiased logit before the bias, for every beta (ties at the k-th logit stay; default: no guard)', numberArg('--guard-top-k'))
     .option('--guard-min-p <p>', 'guard: drop tokens with p < p_max * this under the unbiased logits before the bias, for every beta (default: no guard)', numberArg('--guard-min-p'))
@@ -240,7 +241,7 @@ export function registerEvalCommand(program: Command, io: EvalCommandIO = { stdo
       } else {
         const settings = resolveEvalSettings(given, { threads: defaultThreads() });
         const dir = opts.out !== undefined ? path.resolve(opts.out) : newRunDir(DEFAULT_EXPERIMENTS_DIR, settings.task);
-        request = { mode: 'new', dir, settings };
+        request = { mode: 'new', dir, settings, fitParallel: given.parallel === undefined };
       }
       const result = await runEvalWithSignals(request, io, progress, remote);
       reportEvalResult(result, io, opts.json);

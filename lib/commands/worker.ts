@@ -8,6 +8,7 @@ import { Command } from 'commander';
 import { defaultThreads } from '../model.js';
 import { parseQueueUrl } from '../eval/queue/connection.js';
 import { DEFAULT_EVAL_PARALLEL } from '../eval/settings.js';
+import { KV_MEMORY_SHARE } from '../kv-memory.js';
 import { numberArg } from './number-arg.js';
 
 interface WorkerCliOptions {
@@ -24,7 +25,7 @@ export function registerWorkerCommand(program: Command, io: { stderr: { write(ch
     .command('worker')
     .description('serve the user jobs of `persona-gen eval --queue` runs (any run) from a Redis queue until stopped')
     .requiredOption('--queue <url>', 'redis://host:port[/db] or rediss:// (password in the URL or REDIS_PASSWORD)')
-    .option('--parallel <n>', `sequences decoded at once (default ${DEFAULT_EVAL_PARALLEL})`, numberArg('--parallel', { integer: true, min: 1, max: 256 }))
+    .option('--parallel <n>', `sequences decoded at once (default ${DEFAULT_EVAL_PARALLEL}, fewer where a run's KV cache would take over ${KV_MEMORY_SHARE * 100}% of the free memory)`, numberArg('--parallel', { integer: true, min: 1, max: 256 }))
     .option('--threads <n>', `CPU threads (default ${defaultThreads()} here)`, numberArg('--threads', { integer: true, min: 1, max: 1024 }))
     .option('--model-dir <dir>', "a folder where the runs' model files are looked up by file name (repeatable; hf: models come from the Hub cache)", (v: string, prev: string[]) => [...prev, v], [] as string[])
     .option('--lock-ms <ms>', "how long a job's lock lasts without renewal: a killed worker's job is redone after about this (default 30000)", numberArg('--lock-ms', { integer: true, min: 100, max: 3_600_000 }))
@@ -38,6 +39,7 @@ export function registerWorkerCommand(program: Command, io: { stderr: { write(ch
       const worker = await startEvalWorker({
         connection,
         parallel: opts.parallel ?? DEFAULT_EVAL_PARALLEL,
+        fitParallel: opts.parallel === undefined,
         threads: opts.threads ?? defaultThreads(),
         modelDirs: opts.modelDir,
         lockMs: opts.lockMs ?? 30_000,

@@ -8,6 +8,7 @@ import { stat } from 'node:fs/promises';
 
 import type { HubOptions } from '../hub/download.js';
 import { isHfRef, resolveHfRef } from '../hub/hf-ref.js';
+import { describeFit, fitParallel } from '../kv-memory.js';
 import { loadModel, type Model } from '../model.js';
 import { cachedSha256 } from './file-hash.js';
 import { AUTO_CONTEXT_CAP, EvalOptionError, effectiveContextSize, type EvalSettings } from './settings.js';
@@ -48,28 +49,44 @@ export async function resolveModelFile(ref: string, hub: HubOptions = {}): Promi
   return { ref, path: file, sha256: hash.sha256, bytes: hash.size };
 }
 
-/** A loaded model with the context size the run uses. */
+/** A loaded model with the context size and the parallelism the run uses. */
 export interface LoadedRunModel {
   model: Model;
   contextSize: number;
+  /** Sequences decoded at once: the settings', or fewer when {@link LoadRunModelOptions.fitParallel} lowered it. */
+  parallel: number;
+}
+
+/** Options of {@link loadRunModel}. */
+export interface LoadRunModelOptions {
+  /**
+   * The settings' `parallel` is a default, not the user's choice: lower it until the engine's KV
+   * cache fits in 75% of the available memory (`KV_MEMORY_SHARE`, lib/kv-memory.ts).
+   */
+  fitParallel?: boolean;
+  /** Available memory in bytes for that fit (default: `os.freemem()`). */
+  availableBytes?: number;
+  /** Where a lowered parallelism is reported (one line). */
+  note?: (line: string) => void;
 }
 
 /**
  * Loads the model with the run's context size: the explicit one, else the model's training
- * context capped at 4096 (the file is loaded again when that differs from the first guess).
+ * context capped at 4096, and with the run's parallelism, lowered to fit the memory when asked.
+ * The file is loaded again when either differs from the first load's.
  *
  * @throws EvalOptionError naming `--model` (a file llama.cpp cannot load) or `--max-tokens` (no room for a prompt).
  */
-export async function loadRunModel(file: ModelFile, settings: EvalSettings): Promise<LoadedRunModel> {
-  const load = async (contextSize: number): Promise<Model> => {
+export async function loadRunModel(file: ModelFile, settings: EvalSettings, options: LoadRunModelOptions = {}): Promise<LoadedRunModel> {
+  const load = async (contextSize: number, parallel: number): Promise<Model> => {
     try {
-      return await loadModel(file.path, { contextSize, threads: settings.threads, parallel: settings.parallel });
+      return await loadModel(file.path, { contextSize, threads: settings.threads, parallel });
     } catch (err) {
       throw new EvalOptionError('--model', `cannot load ${file.path}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
   const guess = settings.contextSize ?? AUTO_CONTEXT_CAP;
-  let model = await load(guess);
+  let model = await load(guess, settings.parallel);
   let contextSize: number;
   try {
     contextSize = effectiveContextSize(settings, model.info.trainContextSize);
@@ -77,11 +94,19 @@ export async function loadRunModel(file: ModelFile, settings: EvalSettings): Pro
     model.dispose();
     throw err;
   }
-  if (contextSize !== guess) {
-    model.dispose();
-    model = await load(contextSize);
+  let parallel = settings.parallel;
+  if (options.fitParallel) {
+    const fit = fitParallel(model.info, contextSize, settings.parallel, options.availableBytes === undefined ? {} : { availableBytes: options.availableBytes });
+    if (fit.lowered) {
+      parallel = fit.parallel;
+      options.note?.(describeFit(fit, settings.parallel, contextSize));
+    }
   }
-  return { model, contextSize };
+  if (contextSize !== guess || parallel !== settings.parallel) {
+    model.dispose();
+    model = await load(contextSize, parallel);
+  }
+  return { model, contextSize, parallel };
 }
 
 /**

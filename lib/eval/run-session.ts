@@ -32,6 +32,8 @@ export type RunEvalRequest =
       mode: 'new';
       dir: string;
       settings: EvalSettings;
+      /** `settings.parallel` is the default, not given: lower it to fit the KV cache in memory (see lib/kv-memory.ts). */
+      fitParallel?: boolean;
     }
   | {
       /** Continue the run in `dir` with the settings in its `config.json`. */
@@ -147,7 +149,7 @@ function noteRun(note: (line: string) => void, paths: RunPaths, config: RunConfi
   const task = TASKS[settings.task];
   note(`run folder: ${paths.dir}`);
   note(`${task.id} (${task.title}) → config ${config.task.config}, split ${config.task.split}; data: ${describeData(config)}`);
-  note(`model: ${modelFile.ref} (sha256 ${modelFile.sha256.slice(0, 12)}…), context ${contextSize}, ${settings.threads} threads; space: ${settings.space}`);
+  note(`model: ${modelFile.ref} (sha256 ${modelFile.sha256.slice(0, 12)}…), context ${contextSize}, ${settings.threads} threads, ${settings.parallel} sequences at once; space: ${settings.space}`);
 }
 
 /** The model and space a run holds while it is open (set as they load, so a failure can free them). */
@@ -213,15 +215,18 @@ async function loadRun(
     io.stderr.write(`${line}\n`);
   };
   const stored = request.mode === 'resume' ? readRunConfig(paths.dir) : undefined;
-  const settings = settingsOf(request, stored);
+  const requested = settingsOf(request, stored);
   const hub: HubOptions = { progressStream: io.stderr as NodeJS.WritableStream & { isTTY?: boolean }, ...hubOptions };
-  const modelFile = await runModelFile(settings, stored, hub);
+  const modelFile = await runModelFile(requested, stored, hub);
   const dataHub: HubOptions = stored?.data.source === 'hub' ? { ...hub, revision: stored.data.commit } : hub;
-  const selected = await runUsers(settings, stored, dataHub, note);
+  const selected = await runUsers(requested, stored, dataHub, note);
   const records = selected.records;
   const users = records.map((r) => r.userId);
 
-  const loaded = await loadRunModel(modelFile, settings);
+  // On resume without --parallel the stored one is fitted again: this machine may have less memory.
+  const fit = request.mode === 'new' ? request.fitParallel === true : request.parallel === undefined;
+  const loaded = await loadRunModel(modelFile, requested, { fitParallel: fit, note });
+  const settings: EvalSettings = { ...requested, parallel: loaded.parallel };
   const model = (held.model = loaded.model);
   const chat = chatOf(settings, model, modelFile.path);
   const nativeIdf = await nativeIdfOf(model, settings, dataHub, note);

@@ -11,6 +11,7 @@ import path from 'node:path';
 
 import type { HubOptions } from '../../hub/download.js';
 import { isHfRef } from '../../hub/hf-ref.js';
+import { describeFit, fitParallel } from '../../kv-memory.js';
 import { loadModel, type Model } from '../../model.js';
 import { resolveModelFile } from '../model-file.js';
 import { openSpace, type OpenSpace } from '../space.js';
@@ -30,6 +31,10 @@ export interface WorkerModelSources {
   threads: number;
   /** The batch engine's sequence slots. */
   parallel: number;
+  /** `parallel` is the default, not given: lower it to fit each run's KV cache in memory (see lib/kv-memory.ts). */
+  fitParallel?: boolean;
+  /** Where a lowered parallelism is reported. */
+  log?: (line: string) => void;
 }
 
 /** A run's loaded model and space. */
@@ -96,10 +101,24 @@ export class WorkerModels {
     }
   }
 
+  // Loads `file` with the worker's parallelism, loading it again with fewer sequences where the
+  // KV cache would not fit in memory (the model's shape is known once it is loaded).
+  async #loadModel(file: string, spec: QueueRunSpec): Promise<Model> {
+    const wanted = this.sources.parallel;
+    const load = (parallel: number): Promise<Model> => loadModel(file, { contextSize: spec.contextSize, threads: this.sources.threads, parallel });
+    const model = await load(wanted);
+    if (!this.sources.fitParallel) return model;
+    const fit = fitParallel(model.info, spec.contextSize, wanted);
+    if (!fit.lowered) return model;
+    model.dispose();
+    this.sources.log?.(`${path.basename(file)}: ${describeFit(fit, wanted, spec.contextSize)}`);
+    return load(fit.parallel);
+  }
+
   async #load(spec: QueueRunSpec): Promise<LoadedRun> {
     await this.dispose();
     const file = await resolveRunModel(spec, this.sources);
-    const model = await loadModel(file, { contextSize: spec.contextSize, threads: this.sources.threads, parallel: this.sources.parallel });
+    const model = await this.#loadModel(file, spec);
     try {
       if (spec.chat && model.info.chatTemplate === null) throw new ModelMismatchError(`${path.basename(file)} has no chat template, and the run uses one`);
       const embedder = spec.settings.space === 'sbert' ? resolveEmbedder(spec.settings.embedder, this.sources.modelDirs) : spec.settings.embedder;

@@ -32,6 +32,8 @@ export interface EvalWorkerOptions {
   connection: QueueConnection;
   /** Sequences decoded at once. */
   parallel: number;
+  /** `parallel` is the default, not given: lower it where a run's KV cache would not fit in memory. */
+  fitParallel?: boolean;
   threads: number;
   /** Folders where model files (and embedder folders) are looked up by name. */
   modelDirs: string[];
@@ -59,7 +61,8 @@ export interface EvalWorker {
  */
 export async function startEvalWorker(options: EvalWorkerOptions): Promise<EvalWorker> {
   const id = `${os.hostname()}:${process.pid}`;
-  const models = new WorkerModels({ modelDirs: options.modelDirs, hub: options.hub ?? {}, threads: options.threads, parallel: options.parallel });
+  const { modelDirs, threads, parallel, log } = options;
+  const models = new WorkerModels({ modelDirs, hub: options.hub ?? {}, threads, parallel, fitParallel: options.fitParallel ?? false, log });
   const lockMs = options.lockMs ?? 30_000;
   let answered = 0;
   let worker: Worker | undefined;

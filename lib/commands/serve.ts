@@ -8,13 +8,15 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 
 import { DEFAULT_EMBEDDER } from '../eval/settings.js';
-import { startServer, type ServeSettings } from '../server/start.js';
+import { KV_MEMORY_SHARE } from '../kv-memory.js';
+import { DEFAULT_SERVE_PARALLEL, startServer, type ServeSettings } from '../server/start.js';
 import { numberArg } from './number-arg.js';
 
 /** What commander gives the action: the settings' own fields, and the limits spelled as options. */
 interface ServeCliOptions
-  extends Pick<ServeSettings, 'model' | 'modelName' | 'space' | 'host' | 'port' | 'db' | 'parallel' | 'threads' | 'contextSize' | 'apiKey' | 'keysFile' | 'bodyLimit'> {
+  extends Pick<ServeSettings, 'model' | 'modelName' | 'space' | 'host' | 'port' | 'db' | 'threads' | 'contextSize' | 'apiKey' | 'keysFile' | 'bodyLimit'> {
   embedder: string;
+  parallel?: number;
   beta: number;
   maxTokensLimit?: number;
   defaultMaxTokens: number;
@@ -38,7 +40,7 @@ export function registerServeCommand(program: Command): void {
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <n>', 'port (0: any free port)', numberArg('--port', { integer: true, min: 0, max: 65535 }), 8080)
     .option('--db <file>', 'profile database file (SQLite; created when absent)', 'persona-gen.db')
-    .option('--parallel <n>', 'most sequences generated at once (the batch engine; others queue)', numberArg('--parallel', { integer: true, min: 1, max: 256 }), 4)
+    .option('--parallel <n>', `most sequences generated at once (the batch engine; others queue; default ${DEFAULT_SERVE_PARALLEL}, fewer where the KV cache would take over ${KV_MEMORY_SHARE * 100}% of the free memory)`, numberArg('--parallel', { integer: true, min: 1, max: 256 }))
     .option('--threads <n>', 'CPU threads', numberArg('--threads', { integer: true, min: 1 }))
     .option('--context-size <n>', "context size of each sequence (default: the model's training context, at most 4096)", numberArg('--context-size', { integer: true, min: 16 }))
     .option('--api-key <key>', 'API key of tenant "default" (admin); also read from $PERSONA_GEN_API_KEY')
@@ -62,7 +64,9 @@ export function registerServeCommand(program: Command): void {
         host: opts.host,
         port: opts.port,
         db: opts.db,
-        parallel: opts.parallel,
+        parallel: opts.parallel ?? DEFAULT_SERVE_PARALLEL,
+        fitParallel: opts.parallel === undefined,
+        note: (line) => process.stderr.write(`persona-gen serve: ${line}\n`),
         threads: opts.threads,
         contextSize: opts.contextSize,
         apiKey,
@@ -75,7 +79,7 @@ export function registerServeCommand(program: Command): void {
       const server = await startServer(settings);
       const keys = server.keys.enabled ? `${server.keys.size} API key(s)` : 'no API key: open to anyone who can connect';
       process.stderr.write(
-        `persona-gen serve: listening on ${server.url} (model ${server.modelId}, ${opts.space} space, ${opts.parallel} parallel, db ${opts.db}, ${keys})\n`,
+        `persona-gen serve: listening on ${server.url} (model ${server.modelId}, ${opts.space} space, ${server.queue.parallel} parallel, db ${opts.db}, ${keys})\n`,
       );
       if (!server.keys.enabled && !LOOPBACK.has(opts.host)) {
         process.stderr.write(`persona-gen serve: warning: bound to ${opts.host} without an API key\n`);

@@ -14,6 +14,7 @@ import { KeyRing } from './api-keys.js';
 import type { CompletionLimits } from './completion-request.js';
 import { openProfileSpace, type ProfileSpace, type SpaceName } from './profile-space.js';
 import { isMissingPackage, MissingPackageError } from '../embed/load-embedder.js';
+import { describeFit, fitParallel } from '../kv-memory.js';
 import type { ProfileStore } from './profile-store.js';
 import { type ProfileLimits, Profiles } from './profiles.js';
 
@@ -31,7 +32,12 @@ export interface ServeSettings {
   port: number;
   /** The profile database file. */
   db: string;
+  /** Most sequences generated at once. */
   parallel: number;
+  /** `parallel` is the default, not given: lower it until the KV cache fits in memory (lib/kv-memory.ts). */
+  fitParallel?: boolean;
+  /** Where a lowered parallelism is reported (one line). */
+  note?: (line: string) => void;
   threads?: number;
   /** Context size of each sequence; default the model's training context, at most 4096. */
   contextSize?: number;
@@ -55,16 +61,23 @@ export interface RunningServer extends PersonaServer {
 }
 
 const CONTEXT_CAP = 4096;
+/** Sequences `serve` generates at once unless `--parallel` says otherwise. */
+export const DEFAULT_SERVE_PARALLEL = 4;
 
 async function loadServeModel(file: string, settings: ServeSettings): Promise<Model> {
-  const load = (contextSize: number) => loadModel(file, { contextSize, threads: settings.threads, parallel: settings.parallel });
-  let model = await load(settings.contextSize ?? CONTEXT_CAP);
-  if (settings.contextSize === undefined) {
-    const ctx = Math.min(Math.max(model.info.trainContextSize, 16), CONTEXT_CAP);
-    if (ctx !== model.contextSize) {
-      model.dispose();
-      model = await load(ctx);
-    }
+  const load = (contextSize: number, parallel: number) => loadModel(file, { contextSize, threads: settings.threads, parallel });
+  const first = settings.contextSize ?? CONTEXT_CAP;
+  let model = await load(first, settings.parallel);
+  const ctx = settings.contextSize ?? Math.min(Math.max(model.info.trainContextSize, 16), CONTEXT_CAP);
+  let parallel = settings.parallel;
+  if (settings.fitParallel) {
+    const fit = fitParallel(model.info, ctx, parallel);
+    if (fit.lowered) settings.note?.(describeFit(fit, parallel, ctx));
+    parallel = fit.parallel;
+  }
+  if (ctx !== first || parallel !== settings.parallel) {
+    model.dispose();
+    model = await load(ctx, parallel);
   }
   return model;
 }
@@ -105,7 +118,7 @@ export async function startServer(settings: ServeSettings): Promise<RunningServe
       defaultBeta: settings.limits.defaultBeta ?? 1,
     };
     const profiles = new Profiles(store, space, settings.profileLimits);
-    const server = await buildServer({ model, modelId, profiles, keys, parallel: settings.parallel, limits, bodyLimit: settings.bodyLimit, log: settings.log });
+    const server = await buildServer({ model, modelId, profiles, keys, parallel: model.parallel, limits, bodyLimit: settings.bodyLimit, log: settings.log });
     await server.app.listen({ host: settings.host, port: settings.port });
     const address = server.app.server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;

@@ -21,6 +21,7 @@
  */
 import { VocabMatrix } from '../dist/vocab-matrix.js';
 import { runBatchedBench, type AnchorProgram } from './anchors.js';
+import type { GenerationResult } from '../dist/generation-options.js';
 import type { BenchLibrary, BenchModel, BenchRequest } from './library.js';
 import type { BenchModelFile } from './models.js';
 import { alternate, benchStat, pairedRatio, quietMachine, randomVector, type BenchStat, type Variant } from './stats.js';
@@ -137,36 +138,43 @@ export function randomMatrix(rows: number, dims: number): Promise<VocabMatrix> {
   return VocabMatrix.fromArray(randomVector(rows * dims, 11), rows, dims);
 }
 
-/** Wall ms of one generateMany call and the tokens it generated. */
-async function timeMany(model: BenchModel, requests: readonly BenchRequest[], parallel: number): Promise<{ ms: number; tokens: number }> {
+/** Wall ms of one generateMany call (the prefix figures: the prompt phase of requests with maxTokens 1). */
+async function timeMany(model: BenchModel, requests: readonly BenchRequest[], parallel: number): Promise<{ ms: number }> {
   const t0 = performance.now();
-  const results = await model.generateMany!(requests, { parallel });
-  const ms = performance.now() - t0;
-  return { ms, tokens: results.reduce((s, r) => s + r.tokens.length, 0) };
+  await model.generateMany!(requests, { parallel });
+  return { ms: performance.now() - t0 };
 }
 
-/** Aggregate decode tokens/s of `requests`: the genTokens call minus the 1-token call. */
+/**
+ * Aggregate decode tokens/s of one call's results, as llama-batched-bench's S_TG: the tokens
+ * after each sequence's first over the decode phase, from the first sequence's first token to
+ * the last sequence's end. Each result's `promptMs` runs from its request's submission (all
+ * requests of a call are submitted together) to its first token and `decodeMs` from there to its
+ * end, so the phase is max(promptMs + decodeMs) - min(promptMs). The prompt step is left out on
+ * both sides.
+ */
+export function decodePhaseRate(results: readonly GenerationResult[]): number {
+  const tokens = results.reduce((s, r) => s + Math.max(0, r.tokens.length - 1), 0);
+  const start = Math.min(...results.map((r) => r.timings.promptMs));
+  const end = Math.max(...results.map((r) => r.timings.promptMs + r.timings.decodeMs));
+  return (tokens / Math.max(1e-3, end - start)) * 1000;
+}
+
+/** Aggregate decode tokens/s of `requests` run together with `genTokens` new tokens each (see {@link decodePhaseRate}). */
 export async function aggregateMany(model: BenchModel, requests: readonly BenchRequest[], parallel: number, genTokens: number): Promise<number> {
-  const full = await timeMany(model, requests.map((r) => ({ ...r, maxTokens: genTokens })), parallel);
-  const first = await timeMany(model, requests.map((r) => ({ ...r, maxTokens: 1 })), parallel);
-  return ((full.tokens - requests.length) / Math.max(1e-3, full.ms - first.ms)) * 1000;
+  return decodePhaseRate(await model.generateMany!(requests.map((r) => ({ ...r, maxTokens: genTokens })), { parallel }));
 }
 
-/** The same through generate() one request after another. */
+/** The same through generate() one request after another: all their tokens after the first over all their decode phases. */
 async function aggregateSerial(model: BenchModel, prompts: readonly Int32Array[], genTokens: number): Promise<number> {
-  let fullMs = 0;
-  let firstMs = 0;
+  let ms = 0;
   let tokens = 0;
   for (const p of prompts) {
-    let t0 = performance.now();
     const r = await model.generate(p, { maxTokens: genTokens, temperature: 0 });
-    fullMs += performance.now() - t0;
     tokens += r.tokens.length - 1;
-    t0 = performance.now();
-    await model.generate(p, { maxTokens: 1, temperature: 0 });
-    firstMs += performance.now() - t0;
+    ms += r.timings.decodeMs;
   }
-  return (tokens / Math.max(1e-3, fullMs - firstMs)) * 1000;
+  return (tokens / Math.max(1e-3, ms)) * 1000;
 }
 
 type Figures = Record<string, number>;
@@ -184,8 +192,7 @@ export async function batchBench(file: BenchModelFile, o: BatchBenchOptions): Pr
   // 512), as llama-batched-bench's -b 2048 -ub 512: all prompts of a call are read in one step,
   // so every sequence starts generating in the same step as there.
   // No shared prompts for the decode figures: a slot keeps a finished request's prompt, so the
-  // 1-token call after the full one (aggregateMany) would skip its prompt and the difference
-  // would count the prompt's time as decoding. The prefix figures load models of their own.
+  // next round's prompts would be copied instead of read. The prefix figures load models of their own.
   const batchSize = Math.min(2048, perSeq * maxP);
   const loadOptions = {
     threads: o.threads, contextSize: perSeq, batchSize, parallel: maxP, flashAttention: o.flashAttention, sharePrompts: false,

@@ -88,6 +88,10 @@ export interface NativeModel {
   /** Queues a generation on the model's batch engine. */
   generate(prompt: Int32Array, options: NativeGenerateOptions, onText?: (text: string) => void): NativeGeneration;
   engineStats(): NativeEngineStats;
+  /** Requests submitted until the matching releaseEngine() are admitted together, in one step (holds nest). */
+  holdEngine(): void;
+  /** Ends a holdEngine(); the engine then admits what it held. */
+  releaseEngine(): void;
   dispose(): void;
 }
 

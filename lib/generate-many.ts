@@ -34,6 +34,12 @@ export type RunOne = (
   onText: ((chunk: string) => void) | undefined,
 ) => Promise<GenerationResult>;
 
+/**
+ * Runs `start` (which submits requests synchronously) so that the engine admits what it submits
+ * together, in one step: the model holds its engine around it. @internal
+ */
+export type Together = <T>(start: () => T) => T;
+
 function asError(e: unknown): Error {
   return e instanceof Error ? e : new Error(String(e));
 }
@@ -52,6 +58,7 @@ export async function runMany(
   options: GenerateManyOptions,
   maxParallel: number,
   runOne: RunOne,
+  together: Together = (start) => start(),
 ): Promise<GenerationResult[]> {
   expectType(Array.isArray(requests), 'requests must be an array of { prompt, ...options }');
   expectType(options !== null && typeof options === 'object', 'options must be an object');
@@ -88,7 +95,8 @@ export async function runMany(
   const lane = async (): Promise<void> => {
     while (next < requests.length) await one(next++);
   };
-  await Promise.all(Array.from({ length: Math.min(parallel, requests.length) }, lane));
+  // The first `parallel` requests are submitted in one go (each lane runs up to its first await).
+  await Promise.all(together(() => Array.from({ length: Math.min(parallel, requests.length) }, lane)));
   if (failures > 0) {
     const first = errors.find((e) => e !== undefined)!;
     throw new AggregateError(errors, `${failures} of ${requests.length} requests failed; the first: ${first.message}`);

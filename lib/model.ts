@@ -339,11 +339,27 @@ export class Model implements Disposable {
    * throws makes its request count as failed.
    */
   async generateMany(requests: readonly BatchRequest[], options: GenerateManyOptions = {}): Promise<GenerationResult[]> {
-    this.#native();
-    return runMany(requests, options, this.parallel, (request, signal, onText) => {
-      const { prompt, ...rest } = request;
-      return this.#run(prompt, { ...rest, signal }, onText, undefined);
-    });
+    const handle = this.#native();
+    // The requests submitted first are admitted together, so their prompts are read in one step,
+    // rather than the engine starting on the first while the others are still being submitted.
+    const together = <T>(start: () => T): T => {
+      handle.holdEngine();
+      try {
+        return start();
+      } finally {
+        handle.releaseEngine();
+      }
+    };
+    return runMany(
+      requests,
+      options,
+      this.parallel,
+      (request, signal, onText) => {
+        const { prompt, ...rest } = request;
+        return this.#run(prompt, { ...rest, signal }, onText, undefined);
+      },
+      together,
+    );
   }
 
   /** What this model's batch engine did so far: steps, tokens, prompt tokens reused, its context's KV cells. */

@@ -59,6 +59,8 @@ Napi::Function AddonModel::Init(Napi::Env env) {
                            InstanceMethod<&AddonModel::TokenEmbeddingRows>("tokenEmbeddingRows"),
                            InstanceMethod<&AddonModel::Generate>("generate"),
                            InstanceMethod<&AddonModel::EngineStatsJs>("engineStats"),
+                           InstanceMethod<&AddonModel::HoldEngine>("holdEngine"),
+                           InstanceMethod<&AddonModel::ReleaseEngine>("releaseEngine"),
                            InstanceMethod<&AddonModel::Dispose>("dispose"),
                            StaticMethod<&AddonModel::Load>("load"),
                        });
@@ -378,6 +380,19 @@ Napi::Value AddonModel::EngineStatsJs(const Napi::CallbackInfo & info) {
     out.Set("sequenceMoves", static_cast<double>(s.sequence_moves));
     out.Set("graphsReused", static_cast<double>(s.graphs_reused));
     return out;
+}
+
+// holdEngine(): requests submitted until releaseEngine() are admitted together (BatchEngine::hold).
+Napi::Value AddonModel::HoldEngine(const Napi::CallbackInfo & info) {
+    handle(info.Env())->engine().hold();
+    return info.Env().Undefined();
+}
+
+// releaseEngine(): ends a holdEngine(), starting the engine's loop for the requests it held.
+Napi::Value AddonModel::ReleaseEngine(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    EngineRunWorker::release(env, handle(env));
+    return env.Undefined();
 }
 
 Napi::Value AddonModel::Dispose(const Napi::CallbackInfo & info) {

@@ -32,6 +32,8 @@ class AddonModel : public Napi::ObjectWrap<AddonModel> {
     Napi::Value TokenEmbeddingRows(const Napi::CallbackInfo & info);
     Napi::Value Generate(const Napi::CallbackInfo & info);
     Napi::Value EngineStatsJs(const Napi::CallbackInfo & info);
+    Napi::Value HoldEngine(const Napi::CallbackInfo & info);
+    Napi::Value ReleaseEngine(const Napi::CallbackInfo & info);
     Napi::Value Dispose(const Napi::CallbackInfo & info);
 
     const std::shared_ptr<ModelHandle> & handle(Napi::Env env) const;

@@ -51,7 +51,20 @@ bool BatchEngine::submit(std::shared_ptr<Sequence> seq) {
         return false;
     }
     waiting_.push_back(std::move(seq));
-    if (looping_) return false;
+    if (looping_ || holds_ > 0) return false;
+    looping_ = true;
+    return true;
+}
+
+void BatchEngine::hold() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    holds_++;
+}
+
+bool BatchEngine::release() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (holds_ > 0) holds_--;
+    if (holds_ > 0 || looping_ || waiting_.empty()) return false;
     looping_ = true;
     return true;
 }
@@ -150,12 +163,13 @@ bool BatchEngine::admit() {
     {
         std::lock_guard<std::mutex> lock(mutex_);
         const bool any_active = std::any_of(slots_.begin(), slots_.end(), [](const auto & s) { return s != nullptr; });
-        if (waiting_.empty() && !any_active) {
+        // While held, waiting requests stay where they are; release() starts a loop for them.
+        if ((waiting_.empty() || holds_ > 0) && !any_active) {
             looping_ = false;
             return false;
         }
         if (!ctx_) return true;  // its requests were failed above; the next round ends the loop
-        for (auto it = waiting_.begin(); it != waiting_.end();) {
+        for (auto it = waiting_.begin(); holds_ == 0 && it != waiting_.end();) {
             if (std::find(slots_.begin(), slots_.end(), nullptr) == slots_.end()) break;
             Admission a{*it, -1, -1, 0};
             a.reused = sharedCells(**it, a.source);

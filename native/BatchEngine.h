@@ -95,6 +95,13 @@ class BatchEngine {
     // Queues a request (any thread). Returns true when no loop is running: the caller must then
     // start one (a thread that calls run()).
     bool submit(std::shared_ptr<Sequence> seq);
+    // Holds admission (any thread): requests submitted until the matching release() wait
+    // unadmitted, so that requests submitted together (one generateMany call) are admitted in the
+    // same step and read their prompts together, instead of the loop starting on the first of them
+    // while the others are still being submitted. Holds nest.
+    void hold();
+    // Ends a hold. Returns true when the caller must start a loop (requests wait and none runs).
+    bool release();
     // Stops the engine for good (any thread): the running decode aborts, every request is
     // rejected with "the model was disposed while this generation was running".
     void shutdown();
@@ -154,6 +161,7 @@ class BatchEngine {
     uint64_t retirements_ = 0;
     uint64_t admissions_ = 0;
     bool looping_ = false;
+    uint32_t holds_ = 0;  // open hold() calls (under mutex_)
     std::atomic<bool> stopping_{false};
 
     std::atomic<uint64_t> steps_{0};

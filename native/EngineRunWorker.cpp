@@ -13,6 +13,10 @@ void EngineRunWorker::submit(Napi::Env env, const std::shared_ptr<ModelHandle> &
     if (model->engine().submit(std::move(seq))) (new EngineRunWorker(env, model))->Queue();
 }
 
+void EngineRunWorker::release(Napi::Env env, const std::shared_ptr<ModelHandle> & model) {
+    if (model->engine().release()) (new EngineRunWorker(env, model))->Queue();
+}
+
 void EngineRunWorker::Execute() {
     // The loop catches per request; anything escaping it would be a bug, and the engine's
     // requests are then rejected by the loop's next round or by dispose.

@@ -19,6 +19,9 @@ class EngineRunWorker : public Napi::AsyncWorker {
     // JavaScript thread: hands `seq` to the model's engine and starts a driver when the loop
     // is idle.
     static void submit(Napi::Env env, const std::shared_ptr<ModelHandle> & model, std::shared_ptr<Sequence> seq);
+    // JavaScript thread: ends a hold of the model's engine (BatchEngine::release), starting a
+    // driver for the requests it held.
+    static void release(Napi::Env env, const std::shared_ptr<ModelHandle> & model);
 
   protected:
     void Execute() override;

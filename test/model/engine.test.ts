@@ -252,6 +252,18 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     expect(after.steps - before.steps).toBeLessThan(got.reduce((n, t) => n + t.length, 0));
   });
 
+  it('the requests of one generateMany call are admitted together: all their prompts are read in its first step', async () => {
+    const requests = STORY_PROMPTS.slice(0, 8).map((prompt) => ({ prompt, maxTokens: 12 }));
+    for (let round = 0; round < 5; round++) {
+      const before = model.engineStats();
+      const results = await model.generateMany(requests);
+      const after = model.engineStats();
+      // One step for all prompts (each sampling its first token), then 11 one-token steps for all 8.
+      expect(after.steps - before.steps).toBe(12);
+      expect(results.map((r) => r.tokens.length)).toEqual(Array(8).fill(12));
+    }
+  });
+
   it('one-token steps of the same sequences reuse the compute graph of the step before (graphsReused)', async () => {
     await model.generate('Once upon a time', { maxTokens: 8 });  // any graph before: the next one is built anew
     const before = model.engineStats();

@@ -5,10 +5,11 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import type { GenerationResult } from '../../../lib/index.js';
 import { readAllRecords } from '../../../lib/data/dataset.js';
 import { TASKS } from '../../../lib/data/tasks.js';
 import { batchedBenchArgs, findAnchor, parseBatchedBench } from '../../../bench/anchors.js';
-import type { BatchBenchResult } from '../../../bench/batch-bench.js';
+import { decodePhaseRate, type BatchBenchResult } from '../../../bench/batch-bench.js';
 import { batchGoals, renderBatchSections } from '../../../bench/batch-report.js';
 import { runChild } from '../../../bench/child-run.js';
 import { syntheticLongLampRows } from '../../../bench/eval-bench.js';
@@ -24,6 +25,20 @@ const tmp = () => {
 afterEach(() => {
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
   delete process.env.PERSONA_GEN_ANCHORS;
+});
+
+describe('decodePhaseRate', () => {
+  const result = (tokens: number, promptMs: number, decodeMs: number) =>
+    ({ tokens: new Int32Array(tokens), timings: { promptMs, decodeMs } }) as unknown as GenerationResult;
+
+  it("counts the tokens after each sequence's first over the decode phase, as S_TG", () => {
+    // One sequence: 63 tokens after the first in 2,100 ms.
+    expect(decodePhaseRate([result(64, 900, 2100)])).toBeCloseTo(30, 10);
+    // Three that started decoding in the same step and ended 0-100 ms apart: 189 tokens from 900 to 3,100 ms.
+    expect(decodePhaseRate([result(64, 900, 2100), result(64, 900, 2200), result(64, 900, 2150)])).toBeCloseTo(189 / 2.2, 10);
+    // Staggered starts widen the phase (first token at 800 ms, last end at 3,100 ms), never narrow it.
+    expect(decodePhaseRate([result(64, 800, 2100), result(64, 1000, 2100)])).toBeCloseTo(126 / 2.3, 10);
+  });
 });
 
 describe('llama-batched-bench', () => {

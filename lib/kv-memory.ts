@@ -12,7 +12,7 @@ import { freemem } from 'node:os';
 
 import { checkNumber } from './errors.js';
 import { formatBytes } from './hub/progress.js';
-import type { ModelInfo } from './model.js';
+import type { Model, ModelInfo } from './model.js';
 
 /** Share of the available memory that an automatically chosen `parallel` lets the KV cache take. */
 export const KV_MEMORY_SHARE = 0.75;
@@ -82,11 +82,48 @@ export function fitParallel(info: Pick<ModelInfo, 'kvCellBytes'>, contextSize: n
   return { parallel, lowered: parallel < wanted, wantedBytes: bytes(wanted), bytes: bytes(parallel), availableBytes: available, budgetBytes };
 }
 
-/** One line for people about a lowered parallelism (`fit.lowered`), naming the option that sets it. */
-export function describeFit(fit: ParallelFit, wanted: number, contextSize: number, option = '--parallel'): string {
+/** One line for people about a lowered parallelism (`fit.lowered`), naming `--parallel`, which sets it. */
+export function describeFit(fit: ParallelFit, wanted: number, contextSize: number): string {
   return (
     `parallel ${wanted}'s KV cache (${formatBytes(fit.wantedBytes)} for ${contextSize} cells per sequence) would take more than ` +
     `${Math.round((fit.budgetBytes / Math.max(1, fit.availableBytes)) * 100)}% of the ${formatBytes(fit.availableBytes)} of available memory: ` +
-    `decoding ${fit.parallel} sequences at once (${formatBytes(fit.bytes)}); ${option} sets it`
+    `decoding ${fit.parallel} sequences at once (${formatBytes(fit.bytes)}); --parallel sets it`
   );
+}
+
+/** What {@link loadFitted} loads with. */
+export interface LoadFittedOptions {
+  /** The context size of the first load. */
+  contextSize: number;
+  /** The parallelism wanted. */
+  parallel: number;
+  /** The context size the loaded model calls for (e.g. from its training context); default: `contextSize`. May throw. */
+  contextFor?: (info: ModelInfo) => number;
+  /** Lower `parallel` to what fits the memory ({@link fitParallel}); absent: keep it. */
+  fit?: { availableBytes?: number; note?: (line: string) => void };
+}
+
+/**
+ * Loads a model with `load`, then once more where the context size it calls for or the
+ * parallelism that fits the memory differ from the first load's (a model's shape is known only
+ * once it is loaded). The model is disposed when `contextFor` throws.
+ */
+export async function loadFitted(load: (contextSize: number, parallel: number) => Promise<Model>, o: LoadFittedOptions): Promise<Model> {
+  const model = await load(o.contextSize, o.parallel);
+  let contextSize: number;
+  try {
+    contextSize = o.contextFor?.(model.info) ?? o.contextSize;
+  } catch (err) {
+    model.dispose();
+    throw err;
+  }
+  let parallel = o.parallel;
+  if (o.fit) {
+    const fit = fitParallel(model.info, contextSize, o.parallel, o.fit.availableBytes === undefined ? {} : { availableBytes: o.fit.availableBytes });
+    if (fit.lowered) o.fit.note?.(describeFit(fit, o.parallel, contextSize));
+    parallel = fit.parallel;
+  }
+  if (contextSize === o.contextSize && parallel === o.parallel) return model;
+  model.dispose();
+  return load(contextSize, parallel);
 }

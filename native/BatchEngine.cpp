@@ -51,7 +51,13 @@ bool BatchEngine::submit(std::shared_ptr<Sequence> seq) {
         return false;
     }
     waiting_.push_back(std::move(seq));
-    if (looping_ || holds_ > 0) return false;
+    return claimLoop();
+}
+
+// Under mutex_: true (and a loop is then counted as running) when requests may be admitted and
+// no loop runs, so the caller must start one.
+bool BatchEngine::claimLoop() {
+    if (looping_ || holds_ > 0 || waiting_.empty()) return false;
     looping_ = true;
     return true;
 }
@@ -64,9 +70,7 @@ void BatchEngine::hold() {
 bool BatchEngine::release() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (holds_ > 0) holds_--;
-    if (holds_ > 0 || looping_ || waiting_.empty()) return false;
-    looping_ = true;
-    return true;
+    return claimLoop();
 }
 
 void BatchEngine::shutdown() { stopping_.store(true); }

@@ -121,6 +121,7 @@ class BatchEngine {
         int32_t n;
     };
 
+    bool claimLoop();
     void loop();
     void abandon(const std::string & message);
     bool createContext();

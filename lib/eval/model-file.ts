@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 
 import type { HubOptions } from '../hub/download.js';
 import { isHfRef, resolveHfRef } from '../hub/hf-ref.js';
-import { describeFit, fitParallel } from '../kv-memory.js';
+import { loadFitted } from '../kv-memory.js';
 import { loadModel, type Model } from '../model.js';
 import { cachedSha256 } from './file-hash.js';
 import { AUTO_CONTEXT_CAP, EvalOptionError, effectiveContextSize, type EvalSettings } from './settings.js';
@@ -85,28 +85,13 @@ export async function loadRunModel(file: ModelFile, settings: EvalSettings, opti
       throw new EvalOptionError('--model', `cannot load ${file.path}: ${err instanceof Error ? err.message : String(err)}`);
     }
   };
-  const guess = settings.contextSize ?? AUTO_CONTEXT_CAP;
-  let model = await load(guess, settings.parallel);
-  let contextSize: number;
-  try {
-    contextSize = effectiveContextSize(settings, model.info.trainContextSize);
-  } catch (err) {
-    model.dispose();
-    throw err;
-  }
-  let parallel = settings.parallel;
-  if (options.fitParallel) {
-    const fit = fitParallel(model.info, contextSize, settings.parallel, options.availableBytes === undefined ? {} : { availableBytes: options.availableBytes });
-    if (fit.lowered) {
-      parallel = fit.parallel;
-      options.note?.(describeFit(fit, settings.parallel, contextSize));
-    }
-  }
-  if (contextSize !== guess || parallel !== settings.parallel) {
-    model.dispose();
-    model = await load(contextSize, parallel);
-  }
-  return { model, contextSize, parallel };
+  const model = await loadFitted(load, {
+    contextSize: settings.contextSize ?? AUTO_CONTEXT_CAP,
+    parallel: settings.parallel,
+    contextFor: (info) => effectiveContextSize(settings, info.trainContextSize),
+    ...(options.fitParallel ? { fit: { availableBytes: options.availableBytes, note: options.note } } : {}),
+  });
+  return { model, contextSize: model.contextSize, parallel: model.parallel };
 }
 
 /**

@@ -14,7 +14,7 @@ import { KeyRing } from './api-keys.js';
 import type { CompletionLimits } from './completion-request.js';
 import { openProfileSpace, type ProfileSpace, type SpaceName } from './profile-space.js';
 import { isMissingPackage, MissingPackageError } from '../embed/load-embedder.js';
-import { describeFit, fitParallel } from '../kv-memory.js';
+import { loadFitted } from '../kv-memory.js';
 import type { ProfileStore } from './profile-store.js';
 import { type ProfileLimits, Profiles } from './profiles.js';
 
@@ -64,22 +64,13 @@ const CONTEXT_CAP = 4096;
 /** Sequences `serve` generates at once unless `--parallel` says otherwise. */
 export const DEFAULT_SERVE_PARALLEL = 4;
 
-async function loadServeModel(file: string, settings: ServeSettings): Promise<Model> {
-  const load = (contextSize: number, parallel: number) => loadModel(file, { contextSize, threads: settings.threads, parallel });
-  const first = settings.contextSize ?? CONTEXT_CAP;
-  let model = await load(first, settings.parallel);
-  const ctx = settings.contextSize ?? Math.min(Math.max(model.info.trainContextSize, 16), CONTEXT_CAP);
-  let parallel = settings.parallel;
-  if (settings.fitParallel) {
-    const fit = fitParallel(model.info, ctx, parallel);
-    if (fit.lowered) settings.note?.(describeFit(fit, parallel, ctx));
-    parallel = fit.parallel;
-  }
-  if (ctx !== first || parallel !== settings.parallel) {
-    model.dispose();
-    model = await load(ctx, parallel);
-  }
-  return model;
+function loadServeModel(file: string, settings: ServeSettings): Promise<Model> {
+  return loadFitted((contextSize, parallel) => loadModel(file, { contextSize, threads: settings.threads, parallel }), {
+    contextSize: settings.contextSize ?? CONTEXT_CAP,
+    parallel: settings.parallel,
+    contextFor: (info) => settings.contextSize ?? Math.min(Math.max(info.trainContextSize, 16), CONTEXT_CAP),
+    ...(settings.fitParallel ? { fit: { note: settings.note } } : {}),
+  });
 }
 
 /**

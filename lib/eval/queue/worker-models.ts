@@ -11,7 +11,7 @@ import path from 'node:path';
 
 import type { HubOptions } from '../../hub/download.js';
 import { isHfRef } from '../../hub/hf-ref.js';
-import { describeFit, fitParallel } from '../../kv-memory.js';
+import { loadFitted } from '../../kv-memory.js';
 import { loadModel, type Model } from '../../model.js';
 import { resolveModelFile } from '../model-file.js';
 import { openSpace, type OpenSpace } from '../space.js';
@@ -101,18 +101,14 @@ export class WorkerModels {
     }
   }
 
-  // Loads `file` with the worker's parallelism, loading it again with fewer sequences where the
-  // KV cache would not fit in memory (the model's shape is known once it is loaded).
-  async #loadModel(file: string, spec: QueueRunSpec): Promise<Model> {
-    const wanted = this.sources.parallel;
-    const load = (parallel: number): Promise<Model> => loadModel(file, { contextSize: spec.contextSize, threads: this.sources.threads, parallel });
-    const model = await load(wanted);
-    if (!this.sources.fitParallel) return model;
-    const fit = fitParallel(model.info, spec.contextSize, wanted);
-    if (!fit.lowered) return model;
-    model.dispose();
-    this.sources.log?.(`${path.basename(file)}: ${describeFit(fit, wanted, spec.contextSize)}`);
-    return load(fit.parallel);
+  // Loads `file` with the worker's parallelism, lowered where the run's KV cache would not fit in memory.
+  #loadModel(file: string, spec: QueueRunSpec): Promise<Model> {
+    const { threads, parallel, fitParallel, log } = this.sources;
+    return loadFitted((contextSize, p) => loadModel(file, { contextSize, threads, parallel: p }), {
+      contextSize: spec.contextSize,
+      parallel,
+      ...(fitParallel ? { fit: { note: (line: string) => log?.(`${path.basename(file)}: ${line}`) } } : {}),
+    });
   }
 
   async #load(spec: QueueRunSpec): Promise<LoadedRun> {

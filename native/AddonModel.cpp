@@ -356,7 +356,10 @@ Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
                          },
                          "abort"));
     if (seq->scoresPending()) {
-        (new ScoresWorker(env, h, std::move(seq)))->Queue();  // it submits the request when the scores are ready
+        // Inside a holdEngine() (generateMany's first requests) the hold lasts until the scores
+        // are ready and the request is submitted, so that it is admitted with the others.
+        const bool held = h->engine().joinHold();
+        (new ScoresWorker(env, h, std::move(seq), held))->Queue();  // it submits the request when the scores are ready
     } else {
         EngineRunWorker::submit(env, h, std::move(seq));
     }

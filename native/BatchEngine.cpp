@@ -67,6 +67,13 @@ void BatchEngine::hold() {
     holds_++;
 }
 
+bool BatchEngine::joinHold() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (holds_ == 0) return false;
+    holds_++;
+    return true;
+}
+
 bool BatchEngine::release() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (holds_ > 0) holds_--;

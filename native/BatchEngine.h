@@ -100,6 +100,10 @@ class BatchEngine {
     // same step and read their prompts together, instead of the loop starting on the first of them
     // while the others are still being submitted. Holds nest.
     void hold();
+    // Joins the open hold, if any (any thread): returns true, and the caller must release() too,
+    // when a hold is open. A request whose bias scores are computed first (ScoresWorker) keeps
+    // the hold of the call that submitted it open until it is submitted itself.
+    bool joinHold();
     // Ends a hold. Returns true when the caller must start a loop (requests wait and none runs).
     bool release();
     // Stops the engine for good (any thread): the running decode aborts, every request is

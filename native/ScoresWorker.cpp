@@ -7,8 +7,8 @@
 
 namespace persona {
 
-ScoresWorker::ScoresWorker(Napi::Env env, std::shared_ptr<ModelHandle> model, std::shared_ptr<Sequence> seq)
-    : Napi::AsyncWorker(env, "persona-gen:bias-scores"), model_(std::move(model)), seq_(std::move(seq)) {}
+ScoresWorker::ScoresWorker(Napi::Env env, std::shared_ptr<ModelHandle> model, std::shared_ptr<Sequence> seq, bool held)
+    : Napi::AsyncWorker(env, "persona-gen:bias-scores"), model_(std::move(model)), seq_(std::move(seq)), held_(held) {}
 
 void ScoresWorker::Execute() {
     try {
@@ -18,8 +18,14 @@ void ScoresWorker::Execute() {
     }
 }
 
-void ScoresWorker::OnOK() { EngineRunWorker::submit(Env(), model_, std::move(seq_)); }
+void ScoresWorker::OnOK() {
+    EngineRunWorker::submit(Env(), model_, std::move(seq_));
+    if (held_) EngineRunWorker::release(Env(), model_);
+}
 
-void ScoresWorker::OnError(const Napi::Error & error) { seq_->fail(error.Message()); }
+void ScoresWorker::OnError(const Napi::Error & error) {
+    seq_->fail(error.Message());
+    if (held_) EngineRunWorker::release(Env(), model_);
+}
 
 }  // namespace persona

@@ -2,7 +2,9 @@
 // for a 151,936 x 384 matrix) on the libuv pool before the request joins its model's batch
 // engine, so that the engine's loop, which would otherwise compute them when the sequence
 // starts, does not hold every running sequence for it. The request is then submitted
-// (EngineRunWorker::submit); an error rejects that request only.
+// (EngineRunWorker::submit); an error rejects that request only. A worker made while the engine
+// was held (`held`: it joined the hold, BatchEngine::joinHold) releases it once it has submitted
+// or rejected its request.
 #pragma once
 
 #include <napi.h>
@@ -16,7 +18,7 @@ namespace persona {
 
 class ScoresWorker : public Napi::AsyncWorker {
   public:
-    ScoresWorker(Napi::Env env, std::shared_ptr<ModelHandle> model, std::shared_ptr<Sequence> seq);
+    ScoresWorker(Napi::Env env, std::shared_ptr<ModelHandle> model, std::shared_ptr<Sequence> seq, bool held);
 
   protected:
     void Execute() override;
@@ -26,6 +28,7 @@ class ScoresWorker : public Napi::AsyncWorker {
   private:
     std::shared_ptr<ModelHandle> model_;
     std::shared_ptr<Sequence> seq_;
+    bool held_;
 };
 
 }  // namespace persona

@@ -10,7 +10,8 @@
  * decoding it (also from a sequence that finished in the step before); running sequences move
  * down to keep their slots consecutive without changing a token (and the cells kept in a slot
  * they move into survive, swapped up); long sampled outputs (past
- * 512 KV cells) equal their one-at-a-time tokens.
+ * 512 KV cells) equal their one-at-a-time tokens; the requests of one generateMany call, new
+ * users' personalized ones included, read their prompts in one step.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -21,6 +22,7 @@ import { loadDevAddon, useDevAddon } from '../../bindings/dev.js';
 import { packageRoot } from '../../bindings/index.js';
 import { type BatchRequest, type GenerationResult, loadModel, type Model, VocabMatrix } from '../../lib/index.js';
 import { TINY_QWEN, writerSpec } from '../../bench/models.js';
+import { randomVector } from '../../bench/prng.js';
 import { hasStoriesModel, storiesModel } from '../helpers/shared.js';
 
 useDevAddon(); // the bench tools (the random-weight model writer) live in the development addon
@@ -261,6 +263,30 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
       // One step for all prompts (each sampling its first token), then 11 one-token steps for all 8.
       expect(after.steps - before.steps).toBe(12);
       expect(results.map((r) => r.tokens.length)).toEqual(Array(8).fill(12));
+    }
+  });
+
+  it('personalized requests of new users are admitted together too: their bias scores are computed first, inside the hold', async () => {
+    // A wide matrix (2,048 dims), so that computing a user's scores takes long enough for the
+    // scores of 8 users to arrive one by one.
+    const dims = 2048;
+    const wide = await VocabMatrix.fromArray(randomVector(model.vocabSize * dims, 5), model.vocabSize, dims);
+    try {
+      for (let round = 0; round < 5; round++) {
+        // User vectors never seen before (new each round): no cached scores.
+        const requests = STORY_PROMPTS.slice(0, 8).map((prompt, i) => ({
+          prompt,
+          maxTokens: 12,
+          personalization: { matrix: wide, user: randomVector(dims, 1000 + 10 * round + i), beta: 2 },
+        }));
+        const before = model.engineStats();
+        const results = await model.generateMany(requests);
+        const after = model.engineStats();
+        expect(after.steps - before.steps).toBe(12);
+        expect(results.map((r) => r.tokens.length)).toEqual(Array(8).fill(12));
+      }
+    } finally {
+      wide.dispose();
     }
   });
 

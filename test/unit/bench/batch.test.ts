@@ -138,6 +138,14 @@ describe('batch goals and tables', () => {
     ]);
   });
 
+  it('judges parallel 16 / parallel 1 only: a run of other parallelisms shows its ratio without the goal', () => {
+    const other = { ...result, largestOverSmallest: { from: 8, to: 16, ratio: s(1.1) } };
+    expect(batchGoals([other], null, null).map((g) => g.name)).not.toContain('qwen2.5-0.5b q4_k_m: aggregate decode parallel 16 / parallel 8');
+    const text = renderBatchSections([other], null, { skipped: true, reason: 'x' }).join('\n');
+    expect(text).toMatch(/engine parallel 16 \/ parallel 8\s+1\.10\s+x\s+1\.10 \.\. 1\.10\n/);
+    expect(renderBatchSections([result], null, { skipped: true, reason: 'x' }).join('\n')).toMatch(/engine parallel 16 \/ parallel 1\s+2\.63\s+x\s+2\.63 \.\. 2\.63\s+goal >= 2\.5/);
+  });
+
   it("states the eval runners' flash attention", () => {
     const runner = { cli: '/c', args: '', usersPerHour: s(400), generationSec: s(54), processSec: s(60), configParallel: null };
     const e = { skipped: false as const, model: 'm', users: 6, systems: 4, maxTokens: 64, flashAttention: true, serial: runner, parallel: { ...runner, usersPerHour: s(900) }, speedup: s(2.25), samePredictions: { equal: 0, total: 24 } };

@@ -9,7 +9,7 @@
 
 #include "AddonState.h"
 #include "AddonVocabMatrix.h"
-#include "EngineRunWorker.h"
+#include "EngineDriver.h"
 #include "ScoresWorker.h"
 #include "GenerationChannel.h"
 #include "LoadModelWorker.h"
@@ -361,7 +361,7 @@ Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
         const bool held = h->engine().joinHold();
         (new ScoresWorker(env, h, std::move(seq), held))->Queue();  // it submits the request when the scores are ready
     } else {
-        EngineRunWorker::submit(env, h, std::move(seq));
+        EngineDriver::submit(h, std::move(seq));
     }
     return out;
 }
@@ -394,7 +394,7 @@ Napi::Value AddonModel::HoldEngine(const Napi::CallbackInfo & info) {
 // releaseEngine(): ends a holdEngine(), starting the engine's loop for the requests it held.
 Napi::Value AddonModel::ReleaseEngine(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
-    EngineRunWorker::release(env, handle(env));
+    EngineDriver::release(handle(env));
     return env.Undefined();
 }
 

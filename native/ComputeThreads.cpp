@@ -1,99 +1,67 @@
+// ComputeThreads: one kept compute thread, and short-lived ones for overlapping jobs (see the header).
 #include "ComputeThreads.h"
 
 #include <condition_variable>
-#include <exception>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 namespace persona {
 namespace {
 
-// One compute thread: runs the jobs handed to it, one at a time, until told to exit.
-class Worker {
-  public:
-    Worker() : thread_([this] { loop(); }) {}
-
-    // Runs `job` on this worker's thread and waits for it.
-    void run(const std::function<void()> & job) {
-        std::unique_lock<std::mutex> lock(mutex_);
-        job_ = &job;
-        failure_ = nullptr;
-        cv_.notify_all();
-        cv_.wait(lock, [this] { return job_ == nullptr; });
-        if (failure_) std::rethrow_exception(failure_);
+void runQuietly(std::function<void()> & job) {
+    try {
+        job();
+    } catch (...) {
+        // the engine's loop catches per request; nothing is left to tell here
     }
+    job = nullptr;  // let go of what the job captured (the model) on this thread, now
+}
 
-    // Ends the thread (after its current job) and waits for it.
-    void stop() {
-        {
-            std::lock_guard<std::mutex> lock(mutex_);
-            exit_ = true;
-            cv_.notify_all();
-        }
-        thread_.join();
+// The kept compute thread: runs the jobs handed to it, one at a time, for the life of the
+// process (never freed: a thread still waiting at exit is harmless).
+class KeptThread {
+  public:
+    KeptThread() : thread_([this] { loop(); }) { thread_.detach(); }
+
+    // Hands `job` over if the thread is idle; false when it is busy.
+    bool offer(std::function<void()> & job) {
+        std::lock_guard<std::mutex> lock(mutex_);
+        if (busy_) return false;
+        busy_ = true;
+        job_ = std::move(job);
+        cv_.notify_one();
+        return true;
     }
 
   private:
     void loop() {
         std::unique_lock<std::mutex> lock(mutex_);
         for (;;) {
-            cv_.wait(lock, [this] { return job_ != nullptr || exit_; });
-            if (job_ == nullptr) return;  // exit_ and nothing to do
-            const std::function<void()> * job = job_;
-            lock.unlock();
-            std::exception_ptr failure;
-            try {
-                (*job)();
-            } catch (...) {
-                failure = std::current_exception();
-            }
-            lock.lock();
-            failure_ = failure;
+            cv_.wait(lock, [this] { return static_cast<bool>(job_); });
+            std::function<void()> job = std::move(job_);
             job_ = nullptr;
-            cv_.notify_all();
+            lock.unlock();
+            runQuietly(job);
+            lock.lock();
+            busy_ = false;
         }
     }
 
     std::mutex mutex_;
     std::condition_variable cv_;
-    const std::function<void()> * job_ = nullptr;
-    std::exception_ptr failure_;
-    bool exit_ = false;
+    std::function<void()> job_;
+    bool busy_ = false;
     std::thread thread_;  // last: starts after the members it uses
 };
 
-std::mutex g_mutex;
-Worker * g_idle = nullptr;  // the kept compute thread when it has nothing to do (never freed: lives for the process)
-
 }  // namespace
 
-void ComputeThreads::run(const std::function<void()> & job) {
-    Worker * worker = nullptr;
-    {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        worker = g_idle;
-        g_idle = nullptr;
-    }
-    if (worker == nullptr) worker = new Worker();
-    std::exception_ptr failure;
-    try {
-        worker->run(job);
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    bool keep = false;
-    {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        if (g_idle == nullptr) {
-            g_idle = worker;
-            keep = true;
-        }
-    }
-    if (!keep) {
-        worker->stop();  // a second concurrent thread: exiting frees its OpenMP team
-        delete worker;
-    }
-    if (failure) std::rethrow_exception(failure);
+void ComputeThreads::start(std::function<void()> job) {
+    static KeptThread * kept = new KeptThread();  // constructed once, thread-safely
+    if (kept->offer(job)) return;
+    // A second concurrent loop (another model's): a thread of its own, whose exit frees its team.
+    std::thread([job = std::move(job)]() mutable { runQuietly(job); }).detach();
 }
 
 }  // namespace persona

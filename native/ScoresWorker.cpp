@@ -3,7 +3,7 @@
 
 #include <exception>
 
-#include "EngineRunWorker.h"
+#include "EngineDriver.h"
 
 namespace persona {
 
@@ -19,13 +19,13 @@ void ScoresWorker::Execute() {
 }
 
 void ScoresWorker::OnOK() {
-    EngineRunWorker::submit(Env(), model_, std::move(seq_));
-    if (held_) EngineRunWorker::release(Env(), model_);
+    EngineDriver::submit(model_, std::move(seq_));
+    if (held_) EngineDriver::release(model_);
 }
 
 void ScoresWorker::OnError(const Napi::Error & error) {
     seq_->fail(error.Message());
-    if (held_) EngineRunWorker::release(Env(), model_);
+    if (held_) EngineDriver::release(model_);
 }
 
 }  // namespace persona

@@ -2,7 +2,7 @@
 // for a 151,936 x 384 matrix) on the libuv pool before the request joins its model's batch
 // engine, so that the engine's loop, which would otherwise compute them when the sequence
 // starts, does not hold every running sequence for it. The request is then submitted
-// (EngineRunWorker::submit); an error rejects that request only. A worker made while the engine
+// (EngineDriver::submit); an error rejects that request only. A worker made while the engine
 // was held (`held`: it joined the hold, BatchEngine::joinHold) releases it once it has submitted
 // or rejected its request.
 #pragma once

@@ -38,6 +38,8 @@ export interface ServeSettings {
   fitParallel?: boolean;
   /** Where a lowered parallelism is reported (one line). */
   note?: (line: string) => void;
+  /** The available memory `fitParallel` fits to, in bytes; default the machine's (os.freemem, cgroup limits). */
+  availableBytes?: number;
   threads?: number;
   /** Context size of each sequence; default the model's training context, at most 4096. */
   contextSize?: number;
@@ -69,7 +71,7 @@ function loadServeModel(file: string, settings: ServeSettings): Promise<Model> {
     contextSize: settings.contextSize ?? CONTEXT_CAP,
     parallel: settings.parallel,
     contextFor: (info) => settings.contextSize ?? Math.min(Math.max(info.trainContextSize, 16), CONTEXT_CAP),
-    ...(settings.fitParallel ? { fit: { note: settings.note } } : {}),
+    ...(settings.fitParallel ? { fit: { availableBytes: settings.availableBytes, note: settings.note } } : {}),
   });
 }
 

@@ -35,6 +35,8 @@ export interface WorkerModelSources {
   fitParallel?: boolean;
   /** Where a lowered parallelism is reported. */
   log?: (line: string) => void;
+  /** The available memory `fitParallel` fits to, in bytes; default the machine's (see lib/kv-memory.ts). */
+  availableBytes?: number;
 }
 
 /** A run's loaded model and space. */
@@ -103,11 +105,11 @@ export class WorkerModels {
 
   // Loads `file` with the worker's parallelism, lowered where the run's KV cache would not fit in memory.
   #loadModel(file: string, spec: QueueRunSpec): Promise<Model> {
-    const { threads, parallel, fitParallel, log } = this.sources;
+    const { threads, parallel, fitParallel, log, availableBytes } = this.sources;
     return loadFitted((contextSize, p) => loadModel(file, { contextSize, threads, parallel: p }), {
       contextSize: spec.contextSize,
       parallel,
-      ...(fitParallel ? { fit: { note: (line: string) => log?.(`${path.basename(file)}: ${line}`) } } : {}),
+      ...(fitParallel ? { fit: { availableBytes, note: (line: string) => log?.(`${path.basename(file)}: ${line}`) } } : {}),
     });
   }
 

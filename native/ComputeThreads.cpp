@@ -2,7 +2,10 @@
 #include "ComputeThreads.h"
 
 #include <condition_variable>
+#include <deque>
+#include <memory>
 #include <mutex>
+#include <system_error>
 #include <thread>
 #include <utility>
 
@@ -24,12 +27,13 @@ class KeptThread {
   public:
     KeptThread() : thread_([this] { loop(); }) { thread_.detach(); }
 
-    // Hands `job` over if the thread is idle; false when it is busy.
-    bool offer(std::function<void()> & job) {
+    // Hands `job` over if the thread is idle, or whatever it is doing when `queue` (it then
+    // runs after the jobs before it); false when it is busy and `queue` is false.
+    bool offer(std::function<void()> & job, bool queue) {
         std::lock_guard<std::mutex> lock(mutex_);
-        if (busy_) return false;
+        if (busy_ && !queue) return false;
         busy_ = true;
-        job_ = std::move(job);
+        jobs_.push_back(std::move(job));
         cv_.notify_one();
         return true;
     }
@@ -38,19 +42,19 @@ class KeptThread {
     void loop() {
         std::unique_lock<std::mutex> lock(mutex_);
         for (;;) {
-            cv_.wait(lock, [this] { return static_cast<bool>(job_); });
-            std::function<void()> job = std::move(job_);
-            job_ = nullptr;
+            cv_.wait(lock, [this] { return !jobs_.empty(); });
+            std::function<void()> job = std::move(jobs_.front());
+            jobs_.pop_front();
             lock.unlock();
             runQuietly(job);
             lock.lock();
-            busy_ = false;
+            busy_ = !jobs_.empty();
         }
     }
 
     std::mutex mutex_;
     std::condition_variable cv_;
-    std::function<void()> job_;
+    std::deque<std::function<void()>> jobs_;
     bool busy_ = false;
     std::thread thread_;  // last: starts after the members it uses
 };
@@ -59,9 +63,16 @@ class KeptThread {
 
 void ComputeThreads::start(std::function<void()> job) {
     static KeptThread * kept = new KeptThread();  // constructed once, thread-safely
-    if (kept->offer(job)) return;
+    if (kept->offer(job, false)) return;
     // A second concurrent loop (another model's): a thread of its own, whose exit frees its team.
-    std::thread([job = std::move(job)]() mutable { runQuietly(job); }).detach();
+    auto shared = std::make_shared<std::function<void()>>(std::move(job));
+    try {
+        std::thread([shared] { runQuietly(*shared); }).detach();
+    } catch (const std::system_error &) {
+        // No thread to be had (the system's limit): the job waits its turn on the kept thread,
+        // rather than leave its engine believing a loop runs.
+        kept->offer(*shared, true);
+    }
 }
 
 }  // namespace persona

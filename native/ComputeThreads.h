@@ -7,7 +7,8 @@
 // ~35% slower from the second generation of a process on. So token loops run here instead:
 // one long-lived compute thread serves them one after another (one OpenMP team, no thread
 // start-up per loop), and a loop that starts while another runs gets a thread of its own that
-// exits when it is done, freeing its team with it.
+// exits when it is done, freeing its team with it (or, where no thread can be started, waits its
+// turn on the kept one).
 //
 // start() hands the job over and returns at once: the caller (the JavaScript thread) wakes
 // the compute thread directly, with no libuv pool thread in between to wait for it.

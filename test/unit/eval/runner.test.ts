@@ -64,7 +64,10 @@ describe.skipIf(!hasModel)('runEval on stories260K', () => {
         },
       },
     };
-    const first = await runEval({ mode: 'new', dir, settings }, { io, signal: controller.signal, progress: 'lines' });
+    // Two in flight at a time, so that the abort after the 4th line always lands before the 18th
+    // generation ends: with the default parallel every request is submitted at once, and on this
+    // tiny model a loaded machine could finish them all before the abort reached them.
+    const first = await runEval({ mode: 'new', dir, settings: { ...settings, parallel: 2 } }, { io, signal: controller.signal, progress: 'lines' });
     expect(first.status).toBe('interrupted');
     // Generations that finish while the abort is on its way are written too (never lost).
     expect(first.done).toBeGreaterThanOrEqual(4);

@@ -150,7 +150,7 @@ export class Personalizer implements AsyncDisposable {
 
   static async #native(model: Model, cacheSize: number, idf: PersonalizerOptions['idf']): Promise<Personalizer> {
     const rows = await model.tokenEmbeddingRows();
-    const space = new NativeSpace(model, rows);
+    const space = new NativeSpace(model, rows, { inPlace: true }); // the rows are ours alone: no second copy of the table
     const matrix = await space.toMatrix((d, r, c) => VocabMatrix.fromArray(d, r, c));
     const description: SpaceDescription = {
       name: 'native',

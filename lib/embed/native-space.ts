@@ -67,6 +67,12 @@ export class TokenDocumentFrequency {
 /** Options of {@link NativeSpace}. */
 export interface NativeSpaceOptions {
   encoding?: PieceEncoding;
+  /**
+   * Normalize `table.data` in place instead of into a copy: the caller hands the array over and
+   * must not use it afterwards. Saves one table's memory while the space is built and kept
+   * (Qwen2.5-0.5B's f32 table: 545 MB).
+   */
+  inPlace?: boolean;
 }
 
 /** Options of {@link NativeSpace.userVector}. */
@@ -96,7 +102,7 @@ export class NativeSpace {
     if (table.data.length !== table.rows * table.dims) throw new Error(`token embedding data has ${table.data.length} values, expected ${table.rows} × ${table.dims}`);
     const { surfaces } = vocabSurfaces(source, opts.encoding);
     this.included = Uint8Array.from(surfaces, (s) => (s === null ? 0 : 1));
-    const data = new Float32Array(table.data.length);
+    const data = opts.inPlace ? table.data : new Float32Array(table.data.length);
     let zeroRows = 0;
     for (let r = 0; r < table.rows; r++) {
       const row = table.data.subarray(r * table.dims, (r + 1) * table.dims);
@@ -104,6 +110,7 @@ export class NativeSpace {
       if (!this.included[r] || n === 0) {
         zeroRows++;
         this.included[r] = 0;
+        if (opts.inPlace) row.fill(0);
         continue;
       }
       for (let i = 0; i < row.length; i++) data[r * table.dims + i] = row[i] / n;

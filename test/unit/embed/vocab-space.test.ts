@@ -171,6 +171,16 @@ describe('native space (the model’s own token embeddings)', () => {
     expect(() => new NativeSpace(source, { ...table, rows: 3 })).toThrow(/has 3 rows but the vocabulary has 14 tokens/);
   });
 
+  test('inPlace: the same rows, written into the given array instead of a copy', () => {
+    const copied = new NativeSpace(source, table);
+    const given = { ...table, data: table.data.slice() };
+    const inPlace = new NativeSpace(source, given, { inPlace: true });
+    expect(inPlace.space.data).toBe(given.data);
+    expect(Array.from(inPlace.space.data)).toEqual(Array.from(copied.space.data));
+    expect(inPlace.space.zeroRows).toBe(copied.space.zeroRows);
+    expect(copied.space.data).not.toBe(table.data);
+  });
+
   test('user vector: idf-weighted mean of the profile’s token rows, normalized', () => {
     const ns = new NativeSpace(source, table);
     const profile = ['the cat sat', 'the dog , the dog'];

@@ -28,3 +28,12 @@ export const punktEnglish = path.join(nltkData, 'tokenizers', 'punkt_tab', 'engl
 /** The greedy continuation of "Once upon a time" that llama.cpp's own CLI prints (test/fixtures/README.md). */
 export const storiesGreedyReference =
   ', there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.';
+
+/**
+ * What loading stories260K with a default parallel of 16 and 256 cells per sequence says when
+ * 1,000,000 bytes are available (lib/kv-memory.ts describeFit): 75% of them holds 4 streams of
+ * 256 cells x 640 bytes, so 3 sequences and the spare stream.
+ */
+export const storiesFitNote =
+  "parallel 16's KV cache (2.8 MB for 256 cells per sequence) would take more than 75% of the 1.0 MB of available memory: " +
+  'decoding 3 sequences at once (655 kB); --parallel sets it';

@@ -149,6 +149,23 @@ describe.skipIf(!hasStoriesModel)('batch engine (stories260K)', () => {
     });
   });
 
+  it("each sequence keeps its own options in a batch: stop strings, repetition penalty, seed and max tokens", async () => {
+    const requests: BatchRequest[] = [
+      { prompt: 'Once upon a time', maxTokens: 60, stop: ['park'] },
+      { prompt: 'Lily and Ben', maxTokens: 40, repeatPenalty: 1.5 },
+      { prompt: 'The cat', maxTokens: 30, temperature: 0.9, seed: 7 },
+      { prompt: 'One day, a little boy', maxTokens: 5 },
+      { prompt: 'There was a big tree', maxTokens: 60, stop: ['.'] },
+    ];
+    const alone: GenerationResult[] = [];
+    for (const r of requests) alone.push(await model.generate(r.prompt, r));
+    const together = await model.generateMany(requests, { parallel: requests.length });
+    expect(together.map((r) => r.text)).toEqual(alone.map((r) => r.text));
+    expect(together.map((r) => r.stopReason)).toEqual(alone.map((r) => r.stopReason));
+    expect(together[0]!.stopReason).toBe('stop');
+    expect(together[3]!.tokens.length).toBe(5);
+  });
+
   it('aborting one request of many, and a failing request beside good ones, change nothing for the others', async () => {
     const requests: BatchRequest[] = STORY_PROMPTS.slice(0, 6).map((prompt, i) => ({ prompt, maxTokens: 40, temperature: 0.8, seed: i }));
     const expected = await model.generateMany(requests);

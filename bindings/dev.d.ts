@@ -50,6 +50,12 @@ export interface NativeTestHooks {
     callers: number,
     config?: { reference?: NativeBiasReference },
   ): { computations: number; sameScores: boolean };
+  /**
+   * `bytes` as a JSON string the way the engine writes streamed text into a server-sent event
+   * (`json`), and the string N-API decodes from the same bytes (`decoded`), which the JS path
+   * would JSON.stringify.
+   */
+  eventJson(bytes: Uint8Array): { json: string; decoded: string };
 }
 
 /** What {@link NativeTestHooks.chainStep} returns. */

@@ -45,6 +45,16 @@ export interface NativeGenerateOptions {
   seed?: number;
   stop?: string[];
   personalization?: NativePersonalization;
+  /** Streamed text written by the engine to a connected socket as server-sent events (EventSocket.h); replaces onText. */
+  eventSocket?: NativeEventSocket;
+}
+
+/** See EventSocketTarget in lib/generation-options.ts. */
+export interface NativeEventSocket {
+  fd: number;
+  before: string;
+  after: string;
+  onFallback: (bytes: Buffer) => void;
 }
 
 export type NativeStopReason = 'eos' | 'maxTokens' | 'stop' | 'abort' | 'contextFull';
@@ -58,6 +68,8 @@ export interface NativeGenerateResult {
   promptTokensReused: number;
   promptMs: number;
   decodeMs: number;
+  /** ms from the submission to the first streamed text; -1 when none was streamed. */
+  firstTextMs: number;
 }
 
 export interface NativeGeneration {

@@ -3,7 +3,7 @@
  * call's options.
  * @module
  */
-import type { NativeGenerateOptions, NativeGenerateResult, NativeStopReason } from '../bindings/index.js';
+import type { NativeEventSocket, NativeGenerateOptions, NativeGenerateResult, NativeStopReason } from '../bindings/index.js';
 import { checkNumber, expectType, toFiniteFloat32 } from './errors.js';
 import { VocabMatrix, nativeMatrixOf } from './vocab-matrix.js';
 
@@ -87,6 +87,12 @@ export interface GenerateOptions {
    * ignored (the generation goes on).
    */
   onText?: (text: string) => void;
+  /**
+   * `generate()` only, instead of `onText`: the engine writes the streamed text itself, from its
+   * own thread, to an HTTP/1.1 connection as server-sent events (see {@link EventSocketTarget}).
+   * `persona-gen serve` streams this way, so that its JavaScript thread does no work per token.
+   */
+  eventSocket?: EventSocketTarget;
   /** The personalization bias; absent means none. */
   personalization?: PersonalizationOptions;
   /** The prompt is a chat message: wrap it in the model's chat template when it has one. Default false. */
@@ -97,6 +103,30 @@ export interface GenerateOptions {
    * markers become control tokens.
    */
   parseSpecial?: boolean;
+}
+
+/**
+ * A connection that the engine writes a generation's streamed text to, as the chunks of a
+ * chunked HTTP/1.1 response holding server-sent events, each piece of text (as `onText` would
+ * get it) one chunk: `<hex size>\r\ndata: <before><the text as a JSON string><after>\n\n\r\n`,
+ * the same bytes as `JSON.stringify` of the text between `before` and `after`. Its writes never
+ * block: from the first event the connection does not take whole, the rest of that event and
+ * every later one go to `onFallback`, in order, for the caller to write. The caller writes
+ * nothing to the connection from the call until the promise settles, and calls with nothing
+ * left in the connection's own write queue. POSIX only (Linux, macOS).
+ */
+export interface EventSocketTarget {
+  /**
+   * The connection's file descriptor. The engine writes to a duplicate of it, closed when the
+   * generation ends, so a descriptor the caller closes meanwhile cannot be reused under it.
+   */
+  fd: number;
+  /** The event's JSON before the text, e.g. `{"choices":[{"text":`. */
+  before: string;
+  /** The event's JSON after the text, e.g. `}]}`. */
+  after: string;
+  /** Gets the bytes the connection did not take (all of them, once one event was not taken whole). */
+  onFallback: (bytes: Uint8Array) => void;
 }
 
 /** Why a generation ended. */
@@ -112,6 +142,8 @@ export interface GenerationTimings {
   promptTokensPerSecond: number;
   /** Generated tokens per second. */
   decodeTokensPerSecond: number;
+  /** Milliseconds from the request's submission to the engine to its first streamed text (streamed generations with text only). */
+  firstTextMs?: number;
 }
 
 /** The result of `model.generate()`. */
@@ -170,6 +202,7 @@ export function toNativeOptions(
   if (options.signal !== undefined) {
     expectType(options.signal instanceof AbortSignal, 'options.signal must be an AbortSignal');
   }
+  if (options.eventSocket !== undefined) out.eventSocket = eventSocketOf(options.eventSocket);
   const p = options.personalization;
   if (p !== undefined) {
     expectType(p !== null && typeof p === 'object', 'options.personalization must be an object');
@@ -205,6 +238,16 @@ export function toNativeOptions(
   return out;
 }
 
+function eventSocketOf(e: EventSocketTarget): NativeEventSocket {
+  expectType(e !== null && typeof e === 'object', 'options.eventSocket must be an object');
+  expectType(typeof e.fd === 'number', 'options.eventSocket.fd must be a number');
+  if (!Number.isInteger(e.fd) || e.fd < 0 || e.fd > 0x7fffffff) throw new RangeError(`options.eventSocket.fd must be a descriptor (an integer from 0), got ${e.fd}`);
+  expectType(typeof e.before === 'string', 'options.eventSocket.before must be a string');
+  expectType(typeof e.after === 'string', 'options.eventSocket.after must be a string');
+  expectType(typeof e.onFallback === 'function', 'options.eventSocket.onFallback must be a function');
+  return { fd: e.fd, before: e.before, after: e.after, onFallback: e.onFallback };
+}
+
 /** Turns the native result into the public one. @internal */
 export function toResult(r: NativeGenerateResult): GenerationResult {
   const perSecond = (n: number, ms: number) => (ms > 0 ? (n * 1000) / ms : 0);
@@ -219,6 +262,7 @@ export function toResult(r: NativeGenerateResult): GenerationResult {
       decodeMs: r.decodeMs,
       promptTokensPerSecond: perSecond(r.promptTokens, r.promptMs),
       decodeTokensPerSecond: perSecond(r.tokens.length, r.decodeMs),
+      ...(r.firstTextMs >= 0 ? { firstTextMs: r.firstTextMs } : {}),
     },
   };
 }

@@ -13,6 +13,7 @@ export type {
   GenerateOptions,
   GenerationResult,
   GenerationTimings,
+  EventSocketTarget,
   BiasReference,
   PersonalizationOptions,
   StopReason,

@@ -482,6 +482,7 @@ export class Model implements Disposable {
     if (options.parseSpecial !== undefined) expectType(typeof options.parseSpecial === 'boolean', 'options.parseSpecial must be a boolean');
     const tokens = this.#promptTokens(prompt, options.chat ?? false, options.parseSpecial ?? false);
     const nativeOptions = toNativeOptions(options, this, this.vocabSize);
+    if (nativeOptions.eventSocket && onText) throw new TypeError('options.eventSocket cannot be combined with onText (or with stream() and generateMany())');
     if (nativeOptions.maxTokens === undefined) nativeOptions.maxTokens = Math.min(256, this.contextSize - tokens.length);
     const signal = options.signal;
     signal?.throwIfAborted();

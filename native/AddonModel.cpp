@@ -4,12 +4,14 @@
 #include <cmath>
 #include <cstdlib>
 #include <cstring>
+#include <stdexcept>
 #include <string>
 #include <thread>
 
 #include "AddonState.h"
 #include "AddonVocabMatrix.h"
 #include "EngineDriver.h"
+#include "EventSocket.h"
 #include "ScoresWorker.h"
 #include "GenerationChannel.h"
 #include "LoadModelWorker.h"
@@ -315,10 +317,36 @@ void readRequestOptions(Napi::Env env, const Napi::Object & opts, int32_t n_voca
     }
 }
 
+// options.eventSocket = { fd, before, after, onFallback }: streamed text goes to the connected
+// socket `fd` as server-sent events (EventSocket), whose rest goes to onFallback(bytes) from the
+// first event the socket does not take whole on. Null when the option is absent.
+std::unique_ptr<EventSocket> readEventSocket(Napi::Env env, const Napi::Object & opts, Napi::Function & on_fallback) {
+    if (!hasOption(opts, "eventSocket")) return nullptr;
+    Napi::Value v = opts.Get("eventSocket");
+    if (!v.IsObject()) throwType(env, "options.eventSocket must be an object");
+    Napi::Object o = v.As<Napi::Object>();
+    Napi::Value fd = o.Get("fd");
+    if (!fd.IsNumber()) throwType(env, "options.eventSocket.fd must be a number");
+    const double d = fd.As<Napi::Number>().DoubleValue();
+    if (!(d >= 0 && d <= 2147483647.0) || std::floor(d) != d) {
+        throwRange(env, "options.eventSocket.fd must be a descriptor (an integer from 0), got " + fd.ToString().Utf8Value());
+    }
+    if (!o.Get("before").IsString()) throwType(env, "options.eventSocket.before must be a string");
+    if (!o.Get("after").IsString()) throwType(env, "options.eventSocket.after must be a string");
+    if (!o.Get("onFallback").IsFunction()) throwType(env, "options.eventSocket.onFallback must be a function");
+    on_fallback = o.Get("onFallback").As<Napi::Function>();
+    try {
+        return std::make_unique<EventSocket>(static_cast<int>(d), o.Get("before").As<Napi::String>().Utf8Value(),
+                                             o.Get("after").As<Napi::String>().Utf8Value());
+    } catch (const std::invalid_argument & e) {
+        throwRange(env, std::string("options.eventSocket.fd: ") + e.what());
+    }
+}
+
 }  // namespace
 
 // generate(tokens: Int32Array, options, onText?: (text) => void) => { promise, abort }
-// Queues the request on the model's batch engine (starting its loop if it is idle); a
+// (options.eventSocket: see readEventSocket). Queues the request on the model's batch engine (starting its loop if it is idle); a
 // personalized one whose bias scores are not cached gets them computed first (ScoresWorker).
 Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
@@ -339,11 +367,14 @@ Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
     }
     SequenceParams p;
     p.prompt.assign(toks.Data(), toks.Data() + toks.ElementLength());
-    readRequestOptions(env, optionsArg(info, 1), n_vocab, n_ctx_seq, p);
+    const Napi::Object opts = optionsArg(info, 1);
+    readRequestOptions(env, opts, n_vocab, n_ctx_seq, p);
     Napi::Function on_text;
     if (info.Length() > 2 && info[2].IsFunction()) on_text = info[2].As<Napi::Function>();
+    Napi::Function on_fallback;
+    std::unique_ptr<EventSocket> socket = readEventSocket(env, opts, on_fallback);  // last: it takes a descriptor
 
-    auto channel = std::make_shared<GenerationChannel>(env, on_text);
+    auto channel = std::make_shared<GenerationChannel>(env, on_text, std::move(socket), on_fallback);
     auto seq = std::make_shared<Sequence>(std::move(p), channel);
     Napi::Object out = Napi::Object::New(env);
     out.Set("promise", channel->promise());

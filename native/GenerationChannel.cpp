@@ -3,16 +3,19 @@
 
 #include <algorithm>
 
+#include "EventSocket.h"
+
 namespace persona {
 
 struct GenerationChannel::Context {
     Napi::Promise::Deferred deferred;
     Napi::FunctionReference on_text;
+    Napi::FunctionReference on_fallback;  // with an EventSocket
 };
 
 struct GenerationChannel::Event {
-    enum class Kind { Text, Done, Failed } kind;
-    std::string text;  // the chunk, or the error message
+    enum class Kind { Text, Bytes, Done, Failed } kind;
+    std::string text;  // the chunk, the bytes for on_fallback, or the error message
     GenerationOutcome outcome;
 };
 
@@ -29,15 +32,21 @@ Napi::Object outcomeToJs(Napi::Env env, const GenerationOutcome & r) {
     out.Set("promptTokensReused", Napi::Number::New(env, static_cast<double>(r.prompt_tokens_reused)));
     out.Set("promptMs", Napi::Number::New(env, r.prompt_ms));
     out.Set("decodeMs", Napi::Number::New(env, r.decode_ms));
+    out.Set("firstTextMs", Napi::Number::New(env, r.first_text_ms));
     return out;
 }
 
 }  // namespace
 
-GenerationChannel::GenerationChannel(Napi::Env env, Napi::Function on_text) {
-    auto * context = new Context{Napi::Promise::Deferred::New(env), Napi::FunctionReference()};
+GenerationChannel::GenerationChannel(Napi::Env env, Napi::Function on_text, std::unique_ptr<EventSocket> socket,
+                                     Napi::Function on_fallback)
+    : socket_(std::move(socket)) {
+    auto * context = new Context{Napi::Promise::Deferred::New(env), Napi::FunctionReference(), Napi::FunctionReference()};
     promise_ = context->deferred.Promise();
-    if (!on_text.IsEmpty() && on_text.IsFunction()) {
+    if (socket_) {
+        if (!on_fallback.IsEmpty() && on_fallback.IsFunction()) context->on_fallback = Napi::Persistent(on_fallback);
+        streaming_ = true;
+    } else if (!on_text.IsEmpty() && on_text.IsFunction()) {
         context->on_text = Napi::Persistent(on_text);
         streaming_ = true;
     }
@@ -66,6 +75,15 @@ void GenerationChannel::callJs(Napi::Env env, Napi::Function, Context * context,
                 }
             }
             break;
+        case Event::Kind::Bytes:
+            if (!context->on_fallback.IsEmpty()) {
+                try {
+                    context->on_fallback.Call({Napi::Buffer<char>::Copy(env, owned->text.data(), owned->text.size())});
+                } catch (...) {
+                    // As for on_text.
+                }
+            }
+            break;
         case Event::Kind::Done:
             context->deferred.Resolve(outcomeToJs(env, owned->outcome));
             break;
@@ -89,14 +107,30 @@ void GenerationChannel::send(Event * event, bool last) {
 
 void GenerationChannel::text(std::string chunk) {
     if (!streaming_ || chunk.empty()) return;
-    send(new Event{Event::Kind::Text, std::move(chunk), {}}, false);
+    if (first_text_ms_ < 0) {
+        first_text_ms_ = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - created_).count();
+    }
+    if (!socket_) {
+        send(new Event{Event::Kind::Text, std::move(chunk), {}}, false);
+        return;
+    }
+    std::string bytes = socket_->frame(chunk);
+    if (!socket_->failed()) {
+        const size_t sent = socket_->write(bytes);
+        if (sent == bytes.size()) return;
+        bytes.erase(0, sent);
+    }
+    send(new Event{Event::Kind::Bytes, std::move(bytes), {}}, false);
 }
 
 void GenerationChannel::resolve(GenerationOutcome outcome) {
+    outcome.first_text_ms = first_text_ms_;
+    socket_.reset();  // the connection is the caller's again once the promise settles
     send(new Event{Event::Kind::Done, {}, std::move(outcome)}, true);
 }
 
 void GenerationChannel::reject(std::string message) {
+    socket_.reset();
     send(new Event{Event::Kind::Failed, std::move(message), {}}, true);
 }
 

@@ -1,10 +1,13 @@
 // The way back from the engine's loop thread to JavaScript for one generation: streamed text
 // chunks and, once, the final result or the error. Everything crosses through one
-// thread-safe function; the promise is settled on the JavaScript thread.
+// thread-safe function; the promise is settled on the JavaScript thread. With an EventSocket,
+// streamed text goes straight to its connection instead, and only what the connection does not
+// take at once (and everything after it) crosses to JavaScript, as bytes to write.
 #pragma once
 
 #include <napi.h>
 
+#include <chrono>
 #include <memory>
 #include <string>
 #include <vector>
@@ -22,12 +25,18 @@ struct GenerationOutcome {
     size_t prompt_tokens_reused = 0;  // prompt tokens whose KV cells were copied from another sequence
     double prompt_ms = 0.0;
     double decode_ms = 0.0;
+    double first_text_ms = -1.0;  // from the channel's creation to the first streamed text; -1: none
 };
+
+class EventSocket;
 
 class GenerationChannel {
   public:
-    // JavaScript thread. `on_text` may be empty (no streaming).
-    GenerationChannel(Napi::Env env, Napi::Function on_text);
+    // JavaScript thread. `on_text` may be empty (no streaming). With `socket`, text is streamed
+    // to it instead of `on_text`, and `on_fallback` gets, as a Buffer, the bytes of every event
+    // from the first one the socket did not take whole (its rest) on.
+    GenerationChannel(Napi::Env env, Napi::Function on_text, std::unique_ptr<EventSocket> socket = nullptr,
+                      Napi::Function on_fallback = Napi::Function());
     ~GenerationChannel();
     GenerationChannel(const GenerationChannel &) = delete;
     GenerationChannel & operator=(const GenerationChannel &) = delete;
@@ -50,6 +59,9 @@ class GenerationChannel {
 
     Napi::Promise promise_;
     Tsfn tsfn_;
+    std::unique_ptr<EventSocket> socket_;
+    const std::chrono::steady_clock::time_point created_ = std::chrono::steady_clock::now();
+    double first_text_ms_ = -1.0;
     bool streaming_ = false;
     bool settled_ = false;
 };

@@ -13,6 +13,9 @@
 #define NOMINMAX
 #endif
 #include <windows.h>
+#else
+#include <sys/socket.h>
+#include <unistd.h>
 #endif
 
 #if defined(PERSONA_X86)
@@ -201,5 +204,52 @@ std::string parentDir(const std::string & path) {
 #endif
     return dir;
 }
+
+#if defined(_WIN32)
+int dupStreamSocket(int) {
+    errno = ENOTSUP;
+    return -1;
+}
+
+int64_t sendSome(int, const char *, size_t) {
+    errno = ENOTSUP;
+    return -1;
+}
+
+void closeSocket(int) {}
+#else
+int dupStreamSocket(int fd) {
+    int type = 0;
+    socklen_t len = sizeof type;
+    if (getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return -1;  // EBADF, ENOTSOCK
+    if (type != SOCK_STREAM) {
+        errno = EPROTOTYPE;
+        return -1;
+    }
+    sockaddr_storage peer{};
+    socklen_t peer_len = sizeof peer;
+    if (getpeername(fd, reinterpret_cast<sockaddr *>(&peer), &peer_len) != 0) return -1;  // ENOTCONN
+    return dup(fd);
+}
+
+int64_t sendSome(int fd, const char * data, size_t len) {
+#if defined(MSG_NOSIGNAL)
+    const int flags = MSG_DONTWAIT | MSG_NOSIGNAL;
+#else
+    const int flags = MSG_DONTWAIT;  // macOS: Node ignores SIGPIPE
+#endif
+    for (;;) {
+        const ssize_t n = send(fd, data, len, flags);
+        if (n >= 0) return static_cast<int64_t>(n);
+        if (errno == EINTR) continue;
+        if (errno == EAGAIN || errno == EWOULDBLOCK) return 0;
+        return -1;
+    }
+}
+
+void closeSocket(int fd) {
+    if (fd >= 0) close(fd);
+}
+#endif
 
 }  // namespace persona::port

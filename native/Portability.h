@@ -6,7 +6,9 @@
 //     through <cpuid.h> on GCC/Clang and __cpuidex/_xgetbv on MSVC;
 //   - files named by UTF-8 paths (what N-API hands us): on Windows through the wide-character
 //     APIs (_wfopen, _wstat64, MoveFileExW), since the narrow ones read the ANSI code page;
-//     64-bit offsets everywhere (fseeko/ftello, _fseeki64/_ftelli64).
+//     64-bit offsets everywhere (fseeko/ftello, _fseeki64/_ftelli64);
+//   - connected stream sockets named by a POSIX descriptor (dupStreamSocket, sendSome,
+//     closeSocket); on Windows, whose sockets are not descriptors, they report ENOTSUP.
 #pragma once
 
 #include <cstdint>
@@ -67,5 +69,19 @@ int renameFile(const std::string & from, const std::string & to);
 int removeFile(const std::string & path);
 /** The folder part of a path ("." when there is none), with '\\' a separator on Windows too. */
 std::string parentDir(const std::string & path);
+
+/**
+ * A new descriptor for the connected stream socket `fd` (dup), or -1 with errno set: EBADF
+ * (not open), ENOTSOCK (not a socket), EPROTOTYPE (not a stream socket), ENOTCONN (not
+ * connected), ENOTSUP (Windows).
+ */
+int dupStreamSocket(int fd);
+/**
+ * Sends what socket `fd` takes of `len` bytes now, without blocking and without SIGPIPE. Returns
+ * the bytes sent (0 when its buffer is full), or -1 with errno set when the connection failed.
+ */
+int64_t sendSome(int fd, const char * data, size_t len);
+/** Closes a descriptor from dupStreamSocket. */
+void closeSocket(int fd);
 
 }  // namespace persona::port

@@ -10,6 +10,7 @@
 #include "AddonModel.h"
 #include "AddonVocabMatrix.h"
 #include "CandidateGuard.h"
+#include "EventSocket.h"
 #include "Handles.h"
 #include "LlamaLog.h"
 #include "SamplerChain.h"
@@ -29,6 +30,7 @@ Napi::Object TestHooks::Init(Napi::Env env) {
     o.Set("chainStep", Napi::Function::New(env, ChainStep, "chainStep"));
     o.Set("leakCheck", Napi::Function::New(env, LeakCheck, "leakCheck"));
     o.Set("concurrentScores", Napi::Function::New(env, ConcurrentScores, "concurrentScores"));
+    o.Set("eventJson", Napi::Function::New(env, EventJson, "eventJson"));
     return o;
 }
 
@@ -262,6 +264,21 @@ Napi::Value TestHooks::ConcurrentScores(const Napi::CallbackInfo & info) {
     Napi::Object out = Napi::Object::New(env);
     out.Set("computations", Napi::Number::New(env, static_cast<double>(matrix->scoreComputations() - before)));
     out.Set("sameScores", Napi::Boolean::New(env, same));
+    return out;
+}
+
+Napi::Value TestHooks::EventJson(const Napi::CallbackInfo & info) {
+    Napi::Env env = info.Env();
+    if (info.Length() < 1 || !info[0].IsTypedArray() || info[0].As<Napi::TypedArray>().TypedArrayType() != napi_uint8_array) {
+        throwType(env, "bytes must be a Uint8Array");
+    }
+    Napi::Uint8Array bytes = info[0].As<Napi::Uint8Array>();
+    const std::string raw(reinterpret_cast<const char *>(bytes.Data()), bytes.ElementLength());
+    std::string json;
+    EventSocket::appendJsonString(json, raw);
+    Napi::Object out = Napi::Object::New(env);
+    out.Set("json", Napi::String::New(env, json));
+    out.Set("decoded", Napi::String::New(env, raw));
     return out;
 }
 

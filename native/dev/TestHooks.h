@@ -33,6 +33,10 @@ class TestHooks {
     //   scores (VocabMatrixData::scoresFor, as ScoresWorker does); how many computations that
     //   took, and whether every caller got the same score set. Blocks the JavaScript thread.
     static Napi::Value ConcurrentScores(const Napi::CallbackInfo & info);
+    // eventJson(bytes: Uint8Array) => { json, decoded }: `bytes` as EventSocket writes them into
+    // an event (EventSocket::appendJsonString), and the string N-API decodes from the same bytes
+    // (what a JavaScript listener would get and JSON.stringify), to compare the two.
+    static Napi::Value EventJson(const Napi::CallbackInfo & info);
 };
 
 }  // namespace persona

@@ -24,6 +24,7 @@ interface ServeCliOptions
   maxProfileTexts: number;
   maxProfileTextChars: number;
   log: boolean;
+  engineStreams: boolean;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', '::1', 'localhost']);
@@ -53,6 +54,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-profile-texts <n>', 'most texts in a profile', numberArg('--max-profile-texts', { integer: true, min: 1 }), 1000)
     .option('--max-profile-text-chars <n>', 'most characters in one profile text', numberArg('--max-profile-text-chars', { integer: true, min: 1 }), 100_000)
     .option('--log', 'log every request (JSON lines on stderr)', false)
+    .option('--no-engine-streams', "the server's JavaScript writes every streamed event (default: the engine writes them itself, straight to the connection, on Linux and macOS)")
     .action(async (opts: ServeCliOptions) => {
       const apiKey = opts.apiKey ?? (process.env.PERSONA_GEN_API_KEY || undefined);
       if (apiKey !== undefined && apiKey.length < 8) throw new InvalidArgumentError('--api-key must be at least 8 characters');
@@ -75,6 +77,7 @@ export function registerServeCommand(program: Command): void {
         limits: { maxTokens: opts.maxTokensLimit, defaultMaxTokens: opts.defaultMaxTokens, maxPromptTokens: opts.maxPromptTokens, defaultBeta: opts.beta },
         profileLimits: { maxItems: opts.maxProfileTexts, maxItemChars: opts.maxProfileTextChars },
         log: opts.log,
+        engineStreams: opts.engineStreams,
       };
       const server = await startServer(settings);
       const keys = server.keys.enabled ? `${server.keys.size} API key(s)` : 'no API key: open to anyone who can connect';

@@ -36,6 +36,12 @@ export interface ServerConfig {
   bodyLimit: number;
   /** Log requests (pino, to stderr). Default false. */
   log?: boolean;
+  /**
+   * Streamed completions' text events written by the engine itself, from its own thread,
+   * straight to the connection where it can (Linux and macOS; see SseStream.engineSocket).
+   * Default true; false: the JavaScript thread writes every event.
+   */
+  engineStreams?: boolean;
 }
 
 /** A built server: the fastify instance, the profiles, and what /metrics reads. */
@@ -120,6 +126,7 @@ export async function buildServer(cfg: ServerConfig): Promise<PersonaServer> {
     profiles: cfg.profiles,
     queue,
     metrics,
+    engineStreams: cfg.engineStreams ?? true,
   });
   registerProfileRoutes(app, cfg.profiles);
   await app.ready();

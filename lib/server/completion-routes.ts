@@ -3,7 +3,8 @@
  * (`stream: true`, ending with `data: [DONE]`), with the `user` field selecting a stored
  * profile and the `persona` extension setting the bias. Each request waits in the
  * {@link GenerationQueue} for a slot, then runs on the model's batch engine; a client that goes
- * away aborts its request (queued or running).
+ * away aborts its request (queued or running). A stream's text events are written by the engine
+ * itself where it can (`engineStreams`, {@link SseStream.engineSocket}), else by this thread.
  * @module
  */
 import { randomUUID } from 'node:crypto';
@@ -35,6 +36,8 @@ export interface CompletionDeps {
   profiles: Profiles;
   queue: GenerationQueue;
   metrics: ServerMetrics;
+  /** Let the engine write streamed text events itself where it can. */
+  engineStreams: boolean;
 }
 
 /** How the personalization of a request turned out: the `persona` field of every answer. */
@@ -48,6 +51,9 @@ export interface PersonaOutcome {
 }
 
 type Kind = 'text' | 'chat';
+
+/** Stands for the text in a chunk's JSON when the engine is given the JSON around it. */
+const TEXT_MARK = '\u0000persona-gen:text\u0000';
 
 async function personalize(deps: CompletionDeps, tenant: string, plan: CompletionPlan): Promise<{ personalization?: PersonalizationOptions; outcome: PersonaOutcome }> {
   const base = { beta: plan.persona.beta, space: deps.profiles.space.name, user: plan.user ?? null };
@@ -101,6 +107,15 @@ class Answer {
     return { id: this.id, object: this.kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created: this.created, model: this.model, choices: [choice], ...extra };
   }
 
+  /**
+   * A text chunk's JSON before and after its text (`text`, or the chat delta's `content`), for
+   * the engine to write text events itself; undefined if the mark is not found exactly once.
+   */
+  textTemplate(): { before: string; after: string } | undefined {
+    const parts = JSON.stringify(this.chunk(TEXT_MARK, null)).split(JSON.stringify(TEXT_MARK));
+    return parts.length === 2 ? { before: parts[0]!, after: parts[1]! } : undefined;
+  }
+
   /** The first chunk of a chat stream: the assistant's role, no text yet. */
   roleChunk() {
     return { id: this.id, object: 'chat.completion.chunk', created: this.created, model: this.model, choices: [{ index: 0, delta: { role: 'assistant', content: '' }, logprobs: null, finish_reason: null }] };
@@ -111,11 +126,31 @@ class Answer {
   }
 }
 
-async function run(deps: CompletionDeps, plan: CompletionPlan, options: GenerateOptions, signal: AbortSignal, onText?: (t: string) => void): Promise<GenerationResult> {
-  const { model } = deps.plan;
-  // Streamed text goes from the engine's callback straight to the response (no async iterator
-  // in between: one wake-up of this thread per token is all a stream costs it).
-  return deps.queue.run(() => model.generate(plan.tokens, { ...options, signal, stopOnAbortSignal: true, ...(onText ? { onText } : {}) }), signal);
+async function run(deps: CompletionDeps, plan: CompletionPlan, options: GenerateOptions, signal: AbortSignal): Promise<GenerationResult> {
+  return deps.queue.run(() => deps.plan.model.generate(plan.tokens, { ...options, signal, stopOnAbortSignal: true }), signal);
+}
+
+/**
+ * A streamed generation: its text events written by the engine, straight to the connection,
+ * where {@link SseStream.engineSocket} allows it (asked when the request gets its slot, after
+ * everything before was written), else by this thread from the engine's callback (no async
+ * iterator in between: one wake-up of this thread per token). Counts the stream by writer, and
+ * its time to first token from `started`.
+ */
+async function runStreamed(deps: CompletionDeps, plan: CompletionPlan, options: GenerateOptions, signal: AbortSignal, sse: SseStream, answer: Answer, started: number): Promise<GenerationResult> {
+  let submitted = 0;
+  let writer: 'engine' | 'server' = 'server';
+  const r = await deps.queue.run(() => {
+    const template = deps.engineStreams ? answer.textTemplate() : undefined;
+    const eventSocket = template && sse.engineSocket(template.before, template.after);
+    const output: GenerateOptions = eventSocket ? { eventSocket } : { onText: (text) => sse.send(answer.chunk(text, null)) };
+    writer = eventSocket ? 'engine' : 'server';
+    submitted = performance.now();
+    return deps.plan.model.generate(plan.tokens, { ...options, ...output, signal, stopOnAbortSignal: true });
+  }, signal);
+  deps.metrics.stream(writer);
+  if (r.timings.firstTextMs !== undefined) deps.metrics.firstToken((submitted - started + r.timings.firstTextMs) / 1000);
+  return r;
 }
 
 async function handle(deps: CompletionDeps, kind: Kind, req: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -135,17 +170,10 @@ async function handle(deps: CompletionDeps, kind: Kind, req: FastifyRequest, rep
   reply.hijack();
   const sse = new SseStream(reply.raw);
   sse.open(); // the client sees 200 now, even while the request waits for a slot
-  let first = true;
   let status = 200;
   try {
     if (kind === 'chat') sse.send(answer.roleChunk());
-    const r = await run(deps, plan, options, ac.signal, (text) => {
-      if (first) {
-        first = false;
-        deps.metrics.firstToken((performance.now() - started) / 1000);
-      }
-      sse.send(answer.chunk(text, null));
-    });
+    const r = await runStreamed(deps, plan, options, ac.signal, sse, answer, started);
     done(r);
     sse.send(answer.chunk(null, finishReason(r.stopReason), { persona: outcome }));
     if (plan.includeUsage) sse.send(answer.usageChunk(plan, r));

@@ -1,7 +1,8 @@
 /**
  * The server's Prometheus metrics (prom-client, a registry of its own): requests by route and
  * status, prompt and generated tokens, generated tokens per second over the last 10 seconds,
- * queue depth, sequences running, and time to first token.
+ * queue depth, sequences running, time to first token, and streamed responses by who wrote
+ * their events (the engine itself, or the server's JavaScript).
  * @module
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
@@ -24,6 +25,7 @@ export class ServerMetrics {
   readonly #generatedTokens: Counter;
   readonly #personalized: Counter;
   readonly #ttft: Histogram;
+  readonly #streams: Counter<'writer'>;
   readonly #recent: { at: number; tokens: number }[] = [];
   readonly #started = Date.now();
 
@@ -37,6 +39,12 @@ export class ServerMetrics {
       name: 'persona_gen_time_to_first_token_seconds',
       help: 'Time from a completion request to its first generated text',
       buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30],
+      registers,
+    });
+    this.#streams = new Counter({
+      name: 'persona_gen_streamed_responses_total',
+      help: "Streamed completions by who wrote their events: 'engine' (its own thread, straight to the connection) or 'server' (the JavaScript thread)",
+      labelNames: ['writer'],
       registers,
     });
     const recent = this.#recent;
@@ -67,6 +75,11 @@ export class ServerMetrics {
     this.#generatedTokens.inc(generatedTokens);
     if (personalized) this.#personalized.inc();
     this.#recent.push({ at: Date.now(), tokens: generatedTokens });
+  }
+
+  /** Counts a streamed response whose events `writer` wrote. */
+  stream(writer: 'engine' | 'server'): void {
+    this.#streams.inc({ writer });
   }
 
   /** Records a time to first token, in seconds. */

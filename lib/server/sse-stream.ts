@@ -13,9 +13,15 @@
  * straight to the socket. The wire format is the same: the response still ends through
  * `res.end()`, which writes the last chunk, so Node's own bookkeeping (finish, keep-alive) is
  * unchanged. A response that is not chunked (an HTTP/1.0 client) goes through `res.write()`.
+ *
+ * Even so the JavaScript thread is woken once per token. {@link SseStream.engineSocket} hands a
+ * generation's text events to the engine instead, which writes them from its own thread
+ * (`GenerateOptions.eventSocket`): 0.25 ms of the JavaScript thread per token less at N = 1.
  * @module
  */
 import type { ServerResponse } from 'node:http';
+
+import type { EventSocketTarget } from '../generation-options.js';
 
 /** The head every event stream starts with. */
 const HEADERS = { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache', 'x-accel-buffering': 'no' } as const;
@@ -51,6 +57,32 @@ export class SseStream {
     const socket = this.res.socket;
     if (this.#framed && socket !== null) socket.write(`${Buffer.byteLength(event).toString(16)}\r\n${event}\r\n`);
     else this.res.write(event);
+  }
+
+  /**
+   * The connection as a target for the engine's own event writes (`GenerateOptions.eventSocket`),
+   * each text event `<before><text as JSON><after>`; undefined where the engine cannot write it:
+   * Windows, a response that is not chunked, or a connection with writes still queued (or
+   * corked) in Node, which must reach the client first. The descriptor is read from the
+   * socket's libuv handle (`socket._handle.fd`, which Node has no public name for); the engine
+   * writes to a duplicate of it. What the connection does not take at once comes back to
+   * `onFallback` and is written here, in order. Ask right before the generation starts: the
+   * stream must not be written from then until the generation settles.
+   */
+  engineSocket(before: string, after: string): EventSocketTarget | undefined {
+    const socket = this.res.socket;
+    if (process.platform === 'win32' || !this.#framed || socket === null || !this.writable) return undefined;
+    if (socket.writableLength > 0 || socket.writableCorked > 0) return undefined;
+    const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
+    if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) return undefined;
+    return {
+      fd,
+      before,
+      after,
+      onFallback: (bytes) => {
+        if (this.writable) socket.write(bytes);
+      },
+    };
   }
 
   /** Ends the stream, with `last` (a payload, as for {@link sendRaw}) as its final event. */

@@ -49,6 +49,8 @@ export interface ServeSettings {
   limits: Partial<CompletionLimits>;
   profileLimits: ProfileLimits;
   log?: boolean;
+  /** See ServerConfig.engineStreams (default true). */
+  engineStreams?: boolean;
 }
 
 /** A running server. */
@@ -111,7 +113,7 @@ export async function startServer(settings: ServeSettings): Promise<RunningServe
       defaultBeta: settings.limits.defaultBeta ?? 1,
     };
     const profiles = new Profiles(store, space, settings.profileLimits);
-    const server = await buildServer({ model, modelId, profiles, keys, parallel: model.parallel, limits, bodyLimit: settings.bodyLimit, log: settings.log });
+    const server = await buildServer({ model, modelId, profiles, keys, parallel: model.parallel, limits, bodyLimit: settings.bodyLimit, log: settings.log, engineStreams: settings.engineStreams });
     await server.app.listen({ host: settings.host, port: settings.port });
     const address = server.app.server.address();
     const port = typeof address === 'object' && address ? address.port : settings.port;

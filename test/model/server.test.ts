@@ -3,7 +3,8 @@
  * `openai` client and by raw HTTP: completions, chat, streaming, usage and finish_reason; the
  * personalization equals the library's own for the same profile; profiles per tenant;
  * OpenAI-style errors for every bad input; 64 concurrent greedy requests equal the same
- * requests one at a time; /metrics.
+ * requests one at a time; streamed events written by the engine itself are byte for byte the
+ * ones the server's JavaScript writes (a second server with engineStreams off); /metrics.
  */
 import { existsSync, readFileSync } from 'node:fs';
 
@@ -275,6 +276,40 @@ describe.skipIf(!hasStoriesModel)('persona-gen serve (stories260K, native space)
     expect(peakWaiting).toBeGreaterThan(0);
   });
 
+  it("the engine's own event writes are what the server's JavaScript writes: same bytes for completions and chat, personalized or not", async () => {
+    const folder2 = serverFolder();
+    const jsWriter = await startServer(tinyServerSettings(folder2, { engineStreams: false }));
+    try {
+      await call(jsWriter.url, 'PUT', '/v1/users/alice/profile', { key: KEYS.acme, json: { texts: DOG_PROFILE } });
+      await call(base(), 'PUT', '/v1/users/alice/profile', { key: KEYS.acme, json: { texts: DOG_PROFILE } });
+      const bodies = [
+        ['/v1/completions', { prompt: PROMPT, max_tokens: 40, stream_options: { include_usage: true } }],
+        ['/v1/completions', { prompt: 'The little dog', max_tokens: 30, user: 'alice', persona: { beta: 4 }, stop: ['park'] }],
+        ['/v1/chat/completions', { messages: [{ role: 'user', content: PROMPT }], max_tokens: 25 }],
+      ] as const;
+      const raw = async (url: string, route: string, body: object) => {
+        const res = await fetch(`${url}${route}`, {
+          method: 'POST',
+          headers: { authorization: `Bearer ${KEYS.acme}`, 'content-type': 'application/json' },
+          body: JSON.stringify({ model: 'stories260K', temperature: 0, stream: true, ...body }),
+        });
+        expect(res.headers.get('transfer-encoding')).toBe('chunked');
+        return (await res.text()).replace(/"id":"(chat)?cmpl-[0-9a-f-]{36}"/g, '"id":"<id>"').replace(/"created":\d+/g, '"created":0');
+      };
+      for (const [route, body] of bodies) {
+        const engine = await raw(base(), route, body);
+        const js = await raw(jsWriter.url, route, body);
+        expect(engine.split('\n\n').length).toBeGreaterThan(10);
+        expect(engine).toBe(js);
+      }
+      const m = await call(jsWriter.url, 'GET', '/metrics', { key: KEYS.admin });
+      expect(m.text).toMatch(/^persona_gen_streamed_responses_total\{writer="server"\} 3$/m);
+      expect(m.text).not.toMatch(/writer="engine"/);
+    } finally {
+      await jsWriter.close();
+    }
+  });
+
   it('/metrics (admin key) counts requests and tokens and shows queue depth and running sequences', async () => {
     const m = await call(base(), 'GET', '/metrics', { key: KEYS.admin });
     expect(m.status).toBe(200);
@@ -287,5 +322,8 @@ describe.skipIf(!hasStoriesModel)('persona-gen serve (stories260K, native space)
     expect(m.text).toMatch(/^persona_gen_requests_total\{route="\/v1\/completions",status="200"\} \d+$/m);
     expect(m.text).toMatch(/^persona_gen_requests_total\{route="\/v1\/completions",status="422"\} \d+$/m);
     expect(m.text).toMatch(/^persona_gen_time_to_first_token_seconds_count \d+$/m);
+    // Every stream of this server had its events written by the engine itself.
+    expect(value('persona_gen_streamed_responses_total')).toBeGreaterThan(20);
+    expect(m.text).not.toMatch(/writer="server"/);
   });
 });

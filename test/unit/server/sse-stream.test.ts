@@ -1,8 +1,9 @@
 /**
  * SseStream on a real Node HTTP server, read back byte for byte through a raw socket: the
  * pre-framed chunks it writes past Node's response are valid chunked encoding (two streams in a
- * row on one keep-alive connection parse), an HTTP/1.0 client gets the plain body, and events
- * after the client left are dropped without an error.
+ * row on one keep-alive connection parse), an HTTP/1.0 client gets the plain body, events
+ * after the client left are dropped without an error, and the connection is offered to the
+ * engine's own writes only where they can go straight to it.
  */
 import http from 'node:http';
 import net from 'node:net';
@@ -101,5 +102,27 @@ describe('SseStream', () => {
     });
     await closed;
     expect(after).toEqual({ writable: false, threw: null });
+  });
+
+  it.skipIf(process.platform === 'win32')('offers the connection to the engine only on a chunked response with nothing queued or corked in Node', async () => {
+    const seen: string[] = [];
+    const handler = (res: http.ServerResponse) => {
+      const sse = new SseStream(res);
+      sse.open();
+      const socket = res.socket!;
+      const target = sse.engineSocket('{"t":', '}');
+      seen.push(target === undefined ? 'none' : `fd ${typeof target.fd === 'number' && target.fd >= 0 ? 'ok' : target.fd} ${target.before}${target.after}`);
+      socket.cork();
+      seen.push(sse.engineSocket('', '') === undefined ? 'corked: none' : 'corked: offered');
+      socket.uncork();
+      // What comes back to onFallback is written to the connection, in order.
+      target?.onFallback(Buffer.from('5\r\nhello\r\n'));
+      sse.close('[DONE]');
+    };
+    const port = await serve(handler);
+    const text = await exchange(port, 'GET / HTTP/1.1\r\nHost: x\r\n\r\n', (t) => t.endsWith('0\r\n\r\n'));
+    expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe('5\r\nhello\r\ne\r\ndata: [DONE]\n\n\r\n0\r\n\r\n');
+    await exchange(port, 'GET / HTTP/1.0\r\n\r\n', () => false);
+    expect(seen).toEqual(['fd ok {"t":}', 'corked: none', 'none', 'corked: none']);
   });
 });

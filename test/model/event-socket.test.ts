@@ -171,10 +171,10 @@ describe.skipIf(!hasStoriesModel || !posix)('GenerateOptions.eventSocket (storie
     await until('the events on the first connection', () => first.received().length >= expected.length);
     await new Promise((resolve) => setTimeout(resolve, 50));
     // The next connection's two ends (both in this process) take the lowest free numbers, the
-    // freed one among them: whichever end got it, neither may receive anything.
+    // freed one among them (here; not asserted, since anything else in the process could take
+    // it first): whichever end got it, neither may receive anything.
     const clientFd = (second.client as unknown as { _handle: { fd: number } })._handle.fd;
     console.log(`[event-socket] descriptor ${first.fd} closed by the caller before the generation started; the next connection got ${clientFd} (client) and ${second.fd} (server)`);
-    expect([clientFd, second.fd]).toContain(first.fd);
     expect(r.text).toBe(ref.text);
     expect(first.received().equals(expected)).toBe(true); // the engine's duplicate kept the connection
     expect(second.received().length).toBe(0);

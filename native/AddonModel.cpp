@@ -346,8 +346,9 @@ std::unique_ptr<EventSocket> readEventSocket(Napi::Env env, const Napi::Object &
 }  // namespace
 
 // generate(tokens: Int32Array, options, onText?: (text) => void) => { promise, abort }
-// (options.eventSocket: see readEventSocket). Queues the request on the model's batch engine (starting its loop if it is idle); a
-// personalized one whose bias scores are not cached gets them computed first (ScoresWorker).
+// (options.eventSocket: see readEventSocket). Queues the request on the model's batch engine
+// (starting its loop if it is idle); a personalized one whose bias scores are not cached gets
+// them computed first (ScoresWorker).
 Napi::Value AddonModel::Generate(const Napi::CallbackInfo & info) {
     Napi::Env env = info.Env();
     const auto & h = handle(env);

@@ -62,8 +62,9 @@ export class SseStream {
   /**
    * The connection as a target for the engine's own event writes (`GenerateOptions.eventSocket`),
    * each text event `<before><text as JSON><after>`; undefined where the engine cannot write it:
-   * Windows, a response that is not chunked, or a connection with writes still queued (or
-   * corked) in Node, which must reach the client first. The descriptor is read from the
+   * Windows, a response that is not chunked or has no connection of its own yet (a pipelined
+   * request's, while the one before it is answered), or a connection with writes still queued
+   * (or corked) in Node, which must reach the client first. The descriptor is read from the
    * socket's libuv handle (`socket._handle.fd`, which Node has no public name for); the engine
    * writes to a duplicate of it. What the connection does not take at once comes back to
    * `onFallback` and is written here, in order. Ask right before the generation starts: the
@@ -72,7 +73,9 @@ export class SseStream {
   engineSocket(before: string, after: string): EventSocketTarget | undefined {
     const socket = this.res.socket;
     if (process.platform === 'win32' || !this.#framed || socket === null || !this.writable) return undefined;
-    if (socket.writableLength > 0 || socket.writableCorked > 0) return undefined;
+    // Anything Node still holds for this connection (in the response, or the socket's queue or
+    // cork) must reach the client before the engine's first event.
+    if (this.res.writableLength > 0 || socket.writableLength > 0 || socket.writableCorked > 0) return undefined;
     const fd = (socket as unknown as { _handle?: { fd?: unknown } | null })._handle?.fd;
     if (typeof fd !== 'number' || !Number.isInteger(fd) || fd < 0) return undefined;
     return {

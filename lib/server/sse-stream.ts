@@ -62,17 +62,18 @@ export class SseStream {
   /**
    * The connection as a target for the engine's own event writes (`GenerateOptions.eventSocket`),
    * each text event `<before><text as JSON><after>`; undefined where the engine cannot write it:
-   * Windows, a response that is not chunked or has no connection of its own yet (a pipelined
-   * request's, while the one before it is answered), or a connection with writes still queued
-   * (or corked) in Node, which must reach the client first. The descriptor is read from the
-   * socket's libuv handle (`socket._handle.fd`, which Node has no public name for); the engine
-   * writes to a duplicate of it. What the connection does not take at once comes back to
+   * Windows, a TLS connection, a response that is not chunked or has no connection of its own
+   * yet (a pipelined request's, while the one before it is answered), or a connection with
+   * writes still queued (or corked) in Node, which must reach the client first. The descriptor
+   * is read from the socket's libuv handle (`socket._handle.fd`, which Node has no public name
+   * for); the engine writes to a duplicate of it. What the connection does not take at once comes back to
    * `onFallback` and is written here, in order. Ask right before the generation starts: the
    * stream must not be written from then until the generation settles.
    */
   engineSocket(before: string, after: string): EventSocketTarget | undefined {
     const socket = this.res.socket;
     if (process.platform === 'win32' || !this.#framed || socket === null || !this.writable) return undefined;
+    if ('encrypted' in socket) return undefined; // a TLS connection: bytes on its descriptor must be TLS records
     // Anything Node still holds for this connection (in the response, or the socket's queue or
     // cork) must reach the client before the engine's first event.
     if (this.res.writableLength > 0 || socket.writableLength > 0 || socket.writableCorked > 0) return undefined;

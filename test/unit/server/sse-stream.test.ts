@@ -3,10 +3,16 @@
  * pre-framed chunks it writes past Node's response are valid chunked encoding (two streams in a
  * row on one keep-alive connection parse), an HTTP/1.0 client gets the plain body, events
  * after the client left are dropped without an error, and the connection is offered to the
- * engine's own writes only where they can go straight to it.
+ * engine's own writes only where they can go straight to it (never a TLS connection).
  */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import tls from 'node:tls';
 import type { AddressInfo } from 'node:net';
 
 import { afterEach, describe, expect, it } from 'vitest';
@@ -124,5 +130,40 @@ describe('SseStream', () => {
     expect(text.slice(text.indexOf('\r\n\r\n') + 4)).toBe('5\r\nhello\r\ne\r\ndata: [DONE]\n\n\r\n0\r\n\r\n');
     await exchange(port, 'GET / HTTP/1.0\r\n\r\n', () => false);
     expect(seen).toEqual(['fd ok {"t":}', 'corked: none', 'none', 'corked: none']);
+  });
+
+  it('never offers a TLS connection (its descriptor carries TLS records)', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sse-tls-'));
+    const [key, cert] = [path.join(dir, 'key.pem'), path.join(dir, 'cert.pem')];
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1', '-subj', '/CN=localhost'], { stdio: 'ignore' });
+    let offered: unknown = 'not asked';
+    const secure = https.createServer({ key: readFileSync(key), cert: readFileSync(cert) }, (_req, res) => {
+      const sse = new SseStream(res);
+      sse.open();
+      // A TLS socket holds the head until it is encrypted and sent; ask once it has, when
+      // nothing else keeps the connection from being offered (its handle has a descriptor).
+      const ask = () => {
+        if (res.socket!.writableLength > 0) return void setTimeout(ask, 1);
+        offered = sse.engineSocket('', '');
+        sse.close('[DONE]');
+      };
+      ask();
+    });
+    await new Promise<void>((resolve) => secure.listen(0, '127.0.0.1', resolve));
+    try {
+      const { port } = secure.address() as AddressInfo;
+      const text = await new Promise<string>((resolve, reject) => {
+        const socket = tls.connect({ port, host: '127.0.0.1', rejectUnauthorized: false }, () => socket.write('GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n'));
+        let got = '';
+        socket.setEncoding('utf8');
+        socket.on('data', (d: string) => (got += d));
+        socket.on('end', () => resolve(got));
+        socket.on('error', reject);
+      });
+      expect(text).toContain('data: [DONE]');
+      expect(offered).toBeUndefined();
+    } finally {
+      await new Promise<void>((resolve) => secure.close(() => resolve()));
+    }
   });
 });

@@ -6,7 +6,8 @@
  * prompts, so no prefix cache helps either); every request to ours is personalized (a stored
  * profile, `persona.beta`). Reported per N and server: aggregate generated tokens/s (median over
  * waves, and the paired ratio ours / llama-server), time to first token and request latency
- * (p50 and p99 over all requests). Bounded: `--waves` waves per N and server (default 2) after
+ * (p50 and p99 over all requests), and who wrote our streams' events (the engine or the server's
+ * JavaScript, from its /metrics). Bounded: `--waves` waves per N and server (default 2) after
  * one warm-up wave, `--max-tokens` tokens per request (default 64).
  *
  * Options: `--model FILE` (default: the Qwen2.5-0.5B-shaped Q4_K_M benchmark model, written
@@ -62,6 +63,8 @@ export interface ServeBenchPoint {
   llamaServer: ServerFigures;
   /** ours / llama-server aggregate tokens/s, paired wave by wave. */
   ratio: BenchStat;
+  /** Our streamed responses by who wrote their events (its /metrics at the end): the engine, or the server's JavaScript. */
+  oursWriters: { engine: number; server: number };
 }
 
 const KEY = 'sk-bench-00000000';
@@ -213,6 +216,15 @@ async function startLlamaServer(s: ServeBenchSettings, model: string, n: number)
   return { url, stop: p.stop };
 }
 
+/** Our server's streamed responses so far, by writer (persona_gen_streamed_responses_total). */
+async function writers(url: string): Promise<{ engine: number; server: number }> {
+  const res = await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${KEY}` } });
+  if (!res.ok) throw new Error(`GET /metrics: HTTP ${res.status}`);
+  const text = await res.text();
+  const count = (writer: string) => Number(new RegExp(`^persona_gen_streamed_responses_total\\{writer="${writer}"\\} (\\d+)$`, 'm').exec(text)?.[1] ?? 0);
+  return { engine: count('engine'), server: count('server') };
+}
+
 function figures(waves: { tokensPerSecond: number; requests: RequestTiming[] }[]): ServerFigures {
   const reqs = waves.flatMap((w) => w.requests);
   const ttft = reqs.map((r) => r.ttftMs);
@@ -325,7 +337,7 @@ async function benchAt(s: ServeBenchSettings, model: string, n: number, dir: str
       log(`N=${n} wave ${w + 1}/${s.waves}: ours ${x.tokensPerSecond.toFixed(1)} tok/s, llama-server ${y.tokensPerSecond.toFixed(1)} tok/s`);
     }
     const ratio = pairedRatio(a.map((w) => w.tokensPerSecond), b.map((w) => w.tokensPerSecond));
-    return { n, ours: figures(a), llamaServer: figures(b), ratio };
+    return { n, ours: figures(a), llamaServer: figures(b), ratio, oursWriters: await writers(ours.url) };
   } finally {
     await ours.stop();
     await theirs?.stop();
@@ -336,7 +348,13 @@ function rowsOf(p: ServeBenchPoint): Row[] {
   const med = (v: number[]) => quantile(v, 0.5);
   const ms = (f: ServerFigures) => `TTFT p50 ${f.ttftMs.p50.toFixed(0)} / p99 ${f.ttftMs.p99.toFixed(0)} ms; latency p50 ${f.latencyMs.p50.toFixed(0)} / p99 ${f.latencyMs.p99.toFixed(0)} ms`;
   return [
-    { label: `N=${p.n} persona-gen serve (personalized), aggregate`, value: med(p.ours.tokensPerSecond), unit: 'tok/s', digits: 1, note: ms(p.ours) },
+    {
+      label: `N=${p.n} persona-gen serve (personalized), aggregate`,
+      value: med(p.ours.tokensPerSecond),
+      unit: 'tok/s',
+      digits: 1,
+      note: `${ms(p.ours)}; streams written by the engine ${p.oursWriters.engine}, by the server ${p.oursWriters.server}`,
+    },
     { label: `N=${p.n} llama-server -np ${p.n}, aggregate`, value: med(p.llamaServer.tokensPerSecond), unit: 'tok/s', digits: 1, note: ms(p.llamaServer) },
     { label: `N=${p.n} ours / llama-server (goal >= 1.0)`, stat: p.ratio, unit: 'x', digits: 3 },
   ];

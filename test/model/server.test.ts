@@ -311,6 +311,33 @@ describe.skipIf(!hasStoriesModel)('persona-gen serve (stories260K, native space)
     }
   });
 
+  it('a client that goes away mid-stream: its request ends, its slot is let go, and the next streamed request is whole', async () => {
+    const before = (await call(base(), 'GET', '/metrics', { key: KEYS.admin })).text;
+    const ac = new AbortController();
+    const res = await fetch(`${base()}/v1/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${KEYS.acme}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'stories260K', prompt: PROMPT, max_tokens: 200, temperature: 0, stream: true }),
+      signal: ac.signal,
+    });
+    expect([res.status, res.headers.get('content-type')]).toEqual([200, 'text/event-stream; charset=utf-8']);
+    const reader = res.body!.getReader();
+    expect((await reader.read()).done).toBe(false); // the head and the first events are here
+    ac.abort(); // the connection goes away while the engine writes to it
+    const deadline = Date.now() + 10_000;
+    while (server.queue.running > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 5));
+    expect(server.queue.running).toBe(0);
+    const after = (await call(base(), 'GET', '/metrics', { key: KEYS.admin })).text;
+    const aborted = (t: string) => Number(/^persona_gen_requests_total\{route="\/v1\/completions",status="499"\} (\d+)$/m.exec(t)?.[1] ?? 0);
+    console.log(`[serve] client gone mid-stream: ${aborted(after) - aborted(before)} request(s) ended as 499 (0 when the generation finished first)`);
+    // Requests on other connections, streamed (engine-written) or not, are unaffected.
+    const stream = await client.completions.create({ model: 'stories260K', prompt: PROMPT, max_tokens: 24, temperature: 0, stream: true });
+    let text = '';
+    for await (const chunk of stream) text += chunk.choices[0]?.text ?? '';
+    expect(storiesGreedyReference.startsWith(text)).toBe(true);
+    expect(text.length).toBeGreaterThan(40);
+  });
+
   it('two streamed requests pipelined on one connection: both answers arrive whole, in order, each with its own text', async () => {
     const prompts = [PROMPT, 'The little dog'];
     const expected = await Promise.all(

@@ -60,6 +60,24 @@ describe('server parts', () => {
     expect(() => new GenerationQueue(0)).toThrow(/parallel must be an integer >= 1/);
   });
 
+  it('a running job aborted keeps its slot until it settles, and its own result comes back', async () => {
+    const q = new GenerationQueue(1);
+    const ac = new AbortController();
+    let finish: (v: string) => void = () => {};
+    const running = q.run(() => new Promise<string>((resolve) => (finish = resolve)), ac.signal);
+    const next = q.run(async () => 'next');
+    await new Promise((r) => setTimeout(r, 10));
+    ac.abort(new Error('client gone'));
+    await new Promise((r) => setTimeout(r, 10));
+    expect([q.running, q.waiting]).toEqual([1, 1]); // the slot is held while the job still runs
+    finish('partial text');
+    expect(await running).toBe('partial text');
+    expect(await next).toBe('next');
+    const gone = new AbortController();
+    gone.abort(new Error('gone before'));
+    await expect(q.run(async () => 'never', gone.signal)).rejects.toThrow(/gone before/);
+  });
+
   it('metrics: Prometheus text with requests, tokens, tokens/s, queue depth and running sequences', async () => {
     const m = new ServerMetrics({ waiting: 3, running: 2 });
     m.request('/v1/completions', 200);

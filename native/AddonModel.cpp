@@ -331,13 +331,16 @@ std::unique_ptr<EventSocket> readEventSocket(Napi::Env env, const Napi::Object &
     if (!(d >= 0 && d <= 2147483647.0) || std::floor(d) != d) {
         throwRange(env, "options.eventSocket.fd must be a descriptor (an integer from 0), got " + fd.ToString().Utf8Value());
     }
-    if (!o.Get("before").IsString()) throwType(env, "options.eventSocket.before must be a string");
-    if (!o.Get("after").IsString()) throwType(env, "options.eventSocket.after must be a string");
-    if (!o.Get("onFallback").IsFunction()) throwType(env, "options.eventSocket.onFallback must be a function");
-    on_fallback = o.Get("onFallback").As<Napi::Function>();
+    const Napi::Value before = o.Get("before");
+    const Napi::Value after = o.Get("after");
+    const Napi::Value fallback = o.Get("onFallback");
+    if (!before.IsString()) throwType(env, "options.eventSocket.before must be a string");
+    if (!after.IsString()) throwType(env, "options.eventSocket.after must be a string");
+    if (!fallback.IsFunction()) throwType(env, "options.eventSocket.onFallback must be a function");
+    on_fallback = fallback.As<Napi::Function>();
     try {
-        return std::make_unique<EventSocket>(static_cast<int>(d), o.Get("before").As<Napi::String>().Utf8Value(),
-                                             o.Get("after").As<Napi::String>().Utf8Value());
+        return std::make_unique<EventSocket>(static_cast<int>(d), before.As<Napi::String>().Utf8Value(),
+                                             after.As<Napi::String>().Utf8Value());
     } catch (const std::invalid_argument & e) {
         throwRange(env, std::string("options.eventSocket.fd: ") + e.what());
     }

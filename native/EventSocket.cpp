@@ -2,6 +2,7 @@
 #include "EventSocket.h"
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <stdexcept>
 
@@ -100,12 +101,10 @@ std::string EventSocket::frame(const std::string & text) const {
     event += after_;
     event += "\n\n";
     char size[24];
-    int n = 0;
-    for (size_t v = event.size(); v > 0 || n == 0; v >>= 4) size[n++] = kHex[v & 15];
+    std::snprintf(size, sizeof size, "%llx\r\n", static_cast<unsigned long long>(event.size()));
     std::string chunk;
-    chunk.reserve(static_cast<size_t>(n) + 2 + event.size() + 2);
-    while (n > 0) chunk += size[--n];
-    chunk += "\r\n";
+    chunk.reserve(sizeof size + event.size() + 2);
+    chunk += size;
     chunk += event;
     chunk += "\r\n";
     return chunk;

@@ -29,9 +29,9 @@ class EventSocket {
     std::string frame(const std::string & text) const;
     // Loop thread: writes what the socket takes of `bytes` now (never blocks) and returns how
     // many bytes that was: all of them, or fewer when its send buffer is full or the connection
-    // failed. After a short write nothing more is written (the rest is the caller's to send).
+    // failed. After a short write nothing more is written (0 from then on: the rest of this
+    // event and every later one are the caller's to send).
     size_t write(const std::string & bytes);
-    bool failed() const { return failed_; }
 
     // Appends `utf8` as JSON.stringify writes the JavaScript string that V8 decodes from those
     // bytes: each maximal ill-formed subsequence becomes U+FFFD (as the WHATWG decoder does);

@@ -115,11 +115,9 @@ void GenerationChannel::text(std::string chunk) {
         return;
     }
     std::string bytes = socket_->frame(chunk);
-    if (!socket_->failed()) {
-        const size_t sent = socket_->write(bytes);
-        if (sent == bytes.size()) return;
-        bytes.erase(0, sent);
-    }
+    const size_t sent = socket_->write(bytes);
+    if (sent == bytes.size()) return;
+    bytes.erase(0, sent);
     send(new Event{Event::Kind::Bytes, std::move(bytes), {}}, false);
 }
 

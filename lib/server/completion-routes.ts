@@ -126,8 +126,9 @@ class Answer {
   }
 }
 
-async function run(deps: CompletionDeps, plan: CompletionPlan, options: GenerateOptions, signal: AbortSignal): Promise<GenerationResult> {
-  return deps.queue.run(() => deps.plan.model.generate(plan.tokens, { ...options, signal, stopOnAbortSignal: true }), signal);
+/** Generates when the request gets a slot; `output` (asked then) says how its text is streamed. */
+async function run(deps: CompletionDeps, plan: CompletionPlan, options: GenerateOptions, signal: AbortSignal, output: () => GenerateOptions = () => ({})): Promise<GenerationResult> {
+  return deps.queue.run(() => deps.plan.model.generate(plan.tokens, { ...options, ...output(), signal, stopOnAbortSignal: true }), signal);
 }
 
 /**
@@ -140,14 +141,13 @@ async function run(deps: CompletionDeps, plan: CompletionPlan, options: Generate
 async function runStreamed(deps: CompletionDeps, plan: CompletionPlan, options: GenerateOptions, signal: AbortSignal, sse: SseStream, answer: Answer, started: number): Promise<GenerationResult> {
   let submitted = 0;
   let writer: 'engine' | 'server' = 'server';
-  const r = await deps.queue.run(() => {
+  const r = await run(deps, plan, options, signal, () => {
     const template = deps.engineStreams ? answer.textTemplate() : undefined;
     const eventSocket = template && sse.engineSocket(template.before, template.after);
-    const output: GenerateOptions = eventSocket ? { eventSocket } : { onText: (text) => sse.send(answer.chunk(text, null)) };
     writer = eventSocket ? 'engine' : 'server';
     submitted = performance.now();
-    return deps.plan.model.generate(plan.tokens, { ...options, ...output, signal, stopOnAbortSignal: true });
-  }, signal);
+    return eventSocket ? { eventSocket } : { onText: (text) => sse.send(answer.chunk(text, null)) };
+  });
   deps.metrics.stream(writer);
   if (r.timings.firstTextMs !== undefined) deps.metrics.firstToken((submitted - started + r.timings.firstTextMs) / 1000);
   return r;

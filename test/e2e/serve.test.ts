@@ -3,10 +3,10 @@
  * accepting, finishes the running and queued requests, then exits 0; SIGKILLs while profiles
  * are being written leave a readable database holding every acknowledged write; and the
  * playground, driven in headless Chromium, streams a baseline and a personalized output that
- * differ at a large beta.
+ * differ at a large beta; `--model hf:...` fetches the model from a Hub (a local look-alike).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { networkInterfaces, tmpdir } from 'node:os';
 import path from 'node:path';
@@ -14,8 +14,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 
+import { startHubServer } from '../helpers/hub-server.js';
 import { KEYS, call, readEvents, serverFolder } from '../helpers/serve.js';
-import { hasStoriesModel, repoRoot, storiesModel } from '../helpers/shared.js';
+import { hasStoriesModel, repoRoot, storiesGreedyReference, storiesModel } from '../helpers/shared.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const cli = path.join(repoRoot, 'dist', 'cli.js');
@@ -32,10 +33,11 @@ afterEach(() => {
   for (const c of children.splice(0)) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
 });
 
-/** Starts the CLI and resolves once it prints where it listens. */
-async function serve(args: string[]): Promise<Spawned> {
-  const child = spawn(process.execPath, [cli, 'serve', '--model', storiesModel, '--space', 'native', '--port', '0', '--threads', '1', ...args], {
+/** Starts the CLI (on the tiny model unless `opts.model`) and resolves once it prints where it listens. */
+async function serve(args: string[], opts: { model?: string; env?: NodeJS.ProcessEnv } = {}): Promise<Spawned> {
+  const child = spawn(process.execPath, [cli, 'serve', '--model', opts.model ?? storiesModel, '--space', 'native', '--port', '0', '--threads', '1', ...args], {
     stdio: ['ignore', 'ignore', 'pipe'],
+    env: { ...process.env, ...opts.env },
   });
   children.push(child);
   let err = '';
@@ -79,6 +81,27 @@ describe.skipIf(!hasStoriesModel)('persona-gen serve (process)', () => {
     expect(s.stderr()).toContain('no API key: open to anyone who can connect');
     s.child.kill('SIGTERM');
     expect(await s.exited).toEqual({ code: 0, signal: null });
+  });
+
+  it('--model hf:<repo>/<file> downloads the model into the Hub cache, then serves it under its file name', async () => {
+    const hub = await startHubServer([{ type: 'model', id: 'tiny/stories', commit: 'c'.repeat(40), files: { 'stories260K.gguf': { content: readFileSync(storiesModel) } } }]);
+    try {
+      const f = serverFolder();
+      const cache = path.join(f.dir, 'hub-cache');
+      const s = await serve(['--db', f.db, '--context-size', '256'], {
+        model: 'hf:tiny/stories/stories260K.gguf',
+        env: { HF_HUB_OFFLINE: '0', HF_ENDPOINT: hub.url, HF_HUB_CACHE: cache },
+      });
+      expect((await call(s.url, 'GET', '/v1/models')).body.data[0].id).toBe('stories260K');
+      const r = await call(s.url, 'POST', '/v1/completions', { json: { model: 'stories260K', prompt: 'Once upon a time', max_tokens: 24, temperature: 0 } });
+      expect(storiesGreedyReference.startsWith(r.body.choices[0].text)).toBe(true);
+      expect(r.body.choices[0].text.length).toBeGreaterThan(40);
+      expect(existsSync(path.join(cache, 'models--tiny--stories', 'snapshots', 'c'.repeat(40), 'stories260K.gguf'))).toBe(true);
+      s.child.kill('SIGTERM');
+      expect(await s.exited).toEqual({ code: 0, signal: null });
+    } finally {
+      await hub.close();
+    }
   });
 
   it('SIGTERM: refuses new connections, finishes the running and queued requests, then exits 0', async () => {
